@@ -1,0 +1,159 @@
+@preconcurrency import AsyncKit
+import BulwarkCore
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresKit
+import SQLKit
+import SQLiteKit
+
+/// A connection pool to the one database Bulwark uses: an embedded SQLite file (the default) or PostgreSQL.
+///
+/// The same SQL runs on both: queries are written with SQLKit and use only types both engines share
+/// (TEXT, BIGINT, ISO 8601 text for time, 0/1 for flags).
+public final class Database: Sendable {
+    public enum Dialect: String, Sendable {
+        case sqlite
+        case postgres
+    }
+
+    // The pools are thread-safe classes (they guard their state with a lock) that predate Sendable annotations;
+    // AsyncKit is imported @preconcurrency for that reason.
+    private enum Pool: Sendable {
+        case sqlite(EventLoopGroupConnectionPool<SQLiteSource>)
+        case postgres(EventLoopGroupConnectionPool<PostgresConnectionSource>)
+    }
+
+    public let dialect: Dialect
+    /// A printable location with any password removed.
+    public let location: String
+    private let pool: Pool
+    private let logger: Logger
+
+    /// Opens a database from a URL: `postgres://user:pass@host:port/db`, `sqlite:PATH`, or a plain file path.
+    public static func open(_ url: String, logger: Logger = Logger(label: "bulwark.store")) throws -> Database {
+        let group = MultiThreadedEventLoopGroup.singleton
+        if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
+            let configuration: SQLPostgresConfiguration
+            do {
+                configuration = try SQLPostgresConfiguration(url: url)
+            } catch {
+                throw StoreError.badDatabaseURL(url: Self.redact(url), reason: "\(error)")
+            }
+            let pool = EventLoopGroupConnectionPool(
+                source: PostgresConnectionSource(sqlConfiguration: configuration),
+                maxConnectionsPerEventLoop: 4,
+                pruneInterval: .seconds(60),
+                logger: logger,
+                on: group
+            )
+            return Database(dialect: .postgres, location: Self.redact(url), pool: .postgres(pool), logger: logger)
+        }
+        var path = url
+        if path.hasPrefix("sqlite://") { path.removeFirst("sqlite://".count) } else if path.hasPrefix("sqlite:") { path.removeFirst("sqlite:".count) }
+        guard !path.isEmpty else { throw StoreError.badDatabaseURL(url: url, reason: "no file path given") }
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw StoreError.badDatabaseURL(url: url, reason: "directory \(directory) does not exist")
+        }
+        let pool = EventLoopGroupConnectionPool(
+            source: SQLiteSource(path: path),
+            maxConnectionsPerEventLoop: 2,
+            pruneInterval: nil,
+            logger: logger,
+            on: group
+        )
+        return Database(dialect: .sqlite, location: path, pool: .sqlite(pool), logger: logger)
+    }
+
+    private init(dialect: Dialect, location: String, pool: Pool, logger: Logger) {
+        self.dialect = dialect
+        self.location = location
+        self.pool = pool
+        self.logger = logger
+    }
+
+    /// Runs `body` with one connection held for its whole duration.
+    public func withConnection<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        do {
+            switch pool {
+            case .sqlite(let pool):
+                let connection = try await pool.requestConnection(logger: logger).get()
+                defer { pool.releaseConnection(connection, logger: logger) }
+                return try await body(connection.sql())
+            case .postgres(let pool):
+                let connection = try await pool.requestConnection(logger: logger).get()
+                defer { pool.releaseConnection(connection, logger: logger) }
+                return try await body(connection.sql())
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch let error as AccessError {
+            throw error
+        } catch let error as ImportError {
+            throw error
+        } catch {
+            throw StoreError.wrap(error, location: location)
+        }
+    }
+
+    /// Runs `body` inside one transaction: it commits when `body` returns and rolls back when it throws,
+    /// so a failed import or write leaves nothing half-written.
+    public func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        let dialect = self.dialect
+        return try await withConnection { db in
+            // SQLite: take the write lock up front, so two writers queue on busy_timeout instead of deadlocking.
+            try await db.raw(dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN").run()
+            do {
+                let result = try await body(db)
+                try await db.raw("COMMIT").run()
+                return result
+            } catch {
+                try? await db.raw("ROLLBACK").run()
+                throw error
+            }
+        }
+    }
+
+    /// Closes every pooled connection.
+    public func close() async {
+        switch pool {
+        case .sqlite(let pool): try? await pool.shutdownAsync()
+        case .postgres(let pool): try? await pool.shutdownAsync()
+        }
+    }
+
+    static func redact(_ url: String) -> String {
+        guard var components = URLComponents(string: url), components.password != nil else { return url }
+        components.password = "***"
+        return components.string ?? url
+    }
+}
+
+/// Opens SQLite connections with the settings Bulwark relies on.
+struct SQLiteSource: ConnectionPoolSource, Sendable {
+    let path: String
+
+    func makeConnection(logger: Logger, on eventLoop: any EventLoop) -> EventLoopFuture<SQLiteConnection> {
+        let promise = eventLoop.makePromise(of: SQLiteConnection.self)
+        promise.completeWithTask {
+            let connection = try await SQLiteConnection.open(
+                storage: .file(path: path), threadPool: .singleton, logger: logger, on: eventLoop
+            )
+            do {
+                // WAL lets readers run beside the one writer; NORMAL sync is durable in WAL mode across
+                // application crashes (SQLite docs, "Write-Ahead Logging" §5).
+                for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 10000"] {
+                    _ = try await connection.query(pragma)
+                }
+            } catch {
+                try? await connection.close()
+                throw error
+            }
+            return connection
+        }
+        return promise.futureResult
+    }
+}

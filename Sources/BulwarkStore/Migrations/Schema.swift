@@ -1,0 +1,108 @@
+/// The schema's history. Never edit a released migration; add a new one.
+public enum Schema {
+    public static let migrations: [Migration] = [identity, inventory]
+
+    static let identity = Migration(
+        version: 1,
+        name: "organisations, users, tokens, sessions, audit log",
+        statements: [
+            """
+            CREATE TABLE organisations (
+                id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, created_at TEXT NOT NULL)
+            """,
+            """
+            CREATE TABLE data_shares (
+                owner_org TEXT NOT NULL REFERENCES organisations(id), reader_org TEXT NOT NULL REFERENCES organisations(id),
+                created_at TEXT NOT NULL, PRIMARY KEY (owner_org, reader_org))
+            """,
+            "CREATE INDEX data_shares_reader ON data_shares (reader_org)",
+            """
+            CREATE TABLE users (
+                id TEXT PRIMARY KEY, org_id TEXT NOT NULL REFERENCES organisations(id), email TEXT NOT NULL UNIQUE,
+                name TEXT NOT NULL, role TEXT NOT NULL, password_hash TEXT NOT NULL, created_at TEXT NOT NULL)
+            """,
+            "CREATE INDEX users_org ON users (org_id)",
+            """
+            CREATE TABLE api_tokens (
+                id TEXT PRIMARY KEY, org_id TEXT NOT NULL REFERENCES organisations(id), name TEXT NOT NULL, role TEXT NOT NULL,
+                prefix TEXT NOT NULL, secret_hash TEXT NOT NULL UNIQUE, created_by TEXT NOT NULL, created_at TEXT NOT NULL,
+                revoked_at TEXT)
+            """,
+            "CREATE INDEX api_tokens_org ON api_tokens (org_id)",
+            """
+            CREATE TABLE sessions (
+                secret_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(id), org_id TEXT NOT NULL,
+                csrf_token TEXT NOT NULL, created_at TEXT NOT NULL, expires_at TEXT NOT NULL)
+            """,
+            "CREATE INDEX sessions_user ON sessions (user_id)",
+            "CREATE TABLE login_attempts (id TEXT PRIMARY KEY, attempt_key TEXT NOT NULL, at TEXT NOT NULL)",
+            "CREATE INDEX login_attempts_key_at ON login_attempts (attempt_key, at)",
+            """
+            CREATE TABLE audit_events (
+                id TEXT PRIMARY KEY, org_id TEXT NOT NULL, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+                subject TEXT NOT NULL, detail TEXT NOT NULL, remote_address TEXT NOT NULL)
+            """,
+            "CREATE INDEX audit_events_org_at ON audit_events (org_id, at)",
+        ]
+    )
+
+    static let inventory = Migration(
+        version: 2,
+        name: "product lines, products, releases, components, sites, segments, devices, findings",
+        statements: [
+            """
+            CREATE TABLE product_lines (
+                id TEXT PRIMARY KEY, org_id TEXT NOT NULL REFERENCES organisations(id), name TEXT NOT NULL, trunk TEXT,
+                UNIQUE (org_id, name))
+            """,
+            """
+            CREATE TABLE products (
+                id TEXT PRIMARY KEY, org_id TEXT NOT NULL REFERENCES organisations(id), model TEXT NOT NULL, name TEXT NOT NULL,
+                manufacturer TEXT NOT NULL, product_line_id TEXT REFERENCES product_lines(id), category TEXT NOT NULL,
+                UNIQUE (org_id, model))
+            """,
+            """
+            CREATE TABLE firmware_releases (
+                id TEXT PRIMARY KEY, org_id TEXT NOT NULL REFERENCES organisations(id), product_id TEXT NOT NULL REFERENCES products(id),
+                version TEXT NOT NULL, released_on TEXT, support_until TEXT, UNIQUE (org_id, product_id, version))
+            """,
+            """
+            CREATE TABLE components (
+                id TEXT PRIMARY KEY, org_id TEXT NOT NULL REFERENCES organisations(id),
+                release_id TEXT NOT NULL REFERENCES firmware_releases(id), name TEXT NOT NULL, version TEXT NOT NULL,
+                supplier TEXT, purl TEXT, cpe TEXT)
+            """,
+            "CREATE INDEX components_org_release ON components (org_id, release_id)",
+            "CREATE INDEX components_org_purl ON components (org_id, purl)",
+            """
+            CREATE TABLE sites (
+                id TEXT PRIMARY KEY, org_id TEXT NOT NULL REFERENCES organisations(id), name TEXT NOT NULL, UNIQUE (org_id, name))
+            """,
+            """
+            CREATE TABLE network_segments (
+                id TEXT PRIMARY KEY, org_id TEXT NOT NULL REFERENCES organisations(id), site_id TEXT NOT NULL REFERENCES sites(id),
+                name TEXT NOT NULL, internet_exposed BIGINT NOT NULL, UNIQUE (org_id, site_id, name))
+            """,
+            """
+            CREATE TABLE devices (
+                id TEXT PRIMARY KEY, org_id TEXT NOT NULL REFERENCES organisations(id), serial TEXT NOT NULL,
+                product_id TEXT NOT NULL REFERENCES products(id), release_id TEXT REFERENCES firmware_releases(id),
+                site_id TEXT REFERENCES sites(id), segment_id TEXT REFERENCES network_segments(id), ip TEXT, mac TEXT,
+                credential_state TEXT NOT NULL, last_seen TEXT, UNIQUE (org_id, serial))
+            """,
+            "CREATE INDEX devices_org_product ON devices (org_id, product_id)",
+            "CREATE INDEX devices_org_site ON devices (org_id, site_id)",
+            "CREATE INDEX devices_org_segment ON devices (org_id, segment_id)",
+            "CREATE INDEX devices_org_release ON devices (org_id, release_id)",
+            "CREATE INDEX devices_org_mac ON devices (org_id, mac)",
+            "CREATE INDEX devices_org_ip ON devices (org_id, ip)",
+            """
+            CREATE TABLE findings (
+                id TEXT PRIMARY KEY, org_id TEXT NOT NULL REFERENCES organisations(id), subject_kind TEXT NOT NULL,
+                subject_id TEXT NOT NULL, kind TEXT NOT NULL, severity TEXT NOT NULL, title TEXT NOT NULL, summary TEXT NOT NULL,
+                location TEXT, rule TEXT NOT NULL, source TEXT NOT NULL, observed_at TEXT NOT NULL, rule_version TEXT NOT NULL)
+            """,
+            "CREATE INDEX findings_org_subject ON findings (org_id, subject_kind, subject_id)",
+        ]
+    )
+}
