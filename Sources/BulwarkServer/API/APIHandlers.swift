@@ -1,0 +1,148 @@
+import BulwarkAPI
+import BulwarkCore
+import BulwarkStore
+import Foundation
+
+/// The JSON API: implements the protocol generated from `openapi.yaml` on top of the store.
+///
+/// The caller comes from `RequestPrincipal.current`, set by `AuthenticationMiddleware`; every store call is scoped by it.
+struct APIHandlers: APIProtocol {
+    let store: SQLStore
+
+    private func principal() throws -> Principal {
+        guard let principal = RequestPrincipal.current else { throw APIInputError(description: "no principal for an authenticated route") }
+        return principal
+    }
+
+    private var origin: RequestOrigin { RequestPrincipal.origin }
+
+    private func organisation(_ raw: String?) -> Identifier<Organisation>? {
+        guard let raw, !raw.isEmpty else { return nil }
+        return Identifier(rawValue: raw)
+    }
+
+    func getMe(_ input: Operations.GetMe.Input) async throws -> Operations.GetMe.Output {
+        let principal = try principal()
+        let readable = try await store.organisations(visibleTo: principal)
+        guard let own = readable.first(where: { $0.id == principal.organisation }) else { throw AccessError.notFound("your organisation") }
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        actor: principal.auditName, organisation: APIMapping.organisation(own), role: APIMapping.role(principal.role),
+                        readable: readable.map(APIMapping.organisation)))))
+    }
+
+    func listOrganisations(_ input: Operations.ListOrganisations.Input) async throws -> Operations.ListOrganisations.Output {
+        .ok(.init(body: .json(try await store.organisations(visibleTo: try principal()).map(APIMapping.organisation))))
+    }
+
+    func listDevices(_ input: Operations.ListDevices.Input) async throws -> Operations.ListDevices.Output {
+        let q = input.query
+        if let search = q.search, search.count > 128 { throw APIInputError(description: "search is longer than 128 characters") }
+        let query = DeviceQuery(
+            organisation: organisation(q.organisation), model: q.model, site: q.site, segment: q.segment,
+            credentialState: q.credentialState.flatMap { CredentialState(rawValue: $0.rawValue) }, internetExposed: q.internetExposed,
+            search: q.search, page: q.page ?? 1, perPage: q.perPage ?? 50)
+        let page = try await store.devices(query, for: try principal())
+        let today = CalendarDay(store.clock.now())
+        return .ok(
+            .init(
+                body: .json(
+                    .init(devices: page.devices.map { APIMapping.device($0, on: today) }, total: page.total, page: page.page, perPage: page.perPage))))
+    }
+
+    func getDevice(_ input: Operations.GetDevice.Input) async throws -> Operations.GetDevice.Output {
+        let principal = try principal()
+        let device = try await store.device(serial: input.path.serial, organisation: organisation(input.query.organisation), for: principal)
+        let today = CalendarDay(store.clock.now())
+        let findings = try await DeviceFindings.all(for: device, store: store, principal: principal)
+        return .ok(.init(body: .json(.init(device: APIMapping.device(device, on: today), findings: findings.map(APIMapping.finding)))))
+    }
+
+    func getFleetOverview(_ input: Operations.GetFleetOverview.Input) async throws -> Operations.GetFleetOverview.Output {
+        let overview = try await store.fleetOverview(
+            organisation: organisation(input.query.organisation), for: try principal(), on: CalendarDay(store.clock.now()))
+        return .ok(.init(body: .json(APIMapping.overview(overview))))
+    }
+
+    func listProducts(_ input: Operations.ListProducts.Input) async throws -> Operations.ListProducts.Output {
+        let products = try await store.products(organisation: organisation(input.query.organisation), for: try principal())
+        return .ok(.init(body: .json(products.map(APIMapping.product))))
+    }
+
+    func listSites(_ input: Operations.ListSites.Input) async throws -> Operations.ListSites.Output {
+        let sites = try await store.sites(organisation: organisation(input.query.organisation), for: try principal())
+        return .ok(
+            .init(
+                body: .json(
+                    sites.map { site in
+                        .init(
+                            name: site.name, deviceCount: site.deviceCount,
+                            segments: site.segments.map { .init(name: $0.name, internetExposed: $0.internetExposed, deviceCount: $0.deviceCount) })
+                    })))
+    }
+
+    func listTokens(_ input: Operations.ListTokens.Input) async throws -> Operations.ListTokens.Output {
+        .ok(.init(body: .json(try await store.tokens(for: try principal()).map(APIMapping.token))))
+    }
+
+    func createToken(_ input: Operations.CreateToken.Input) async throws -> Operations.CreateToken.Output {
+        guard case .json(let body) = input.body else { throw APIInputError(description: "send the token request as JSON") }
+        let name = body.name.trimmingCharacters(in: .whitespaces)
+        guard !name.isEmpty, name.count <= 100 else { throw APIInputError(description: "a token name needs 1 to 100 characters") }
+        guard let role = Role(rawValue: body.role.rawValue) else { throw APIInputError(description: "unknown role \(body.role.rawValue)") }
+        let issued = try await TokenIssuer(store: store).issue(name: name, role: role, by: try principal(), origin: origin)
+        return .created(.init(body: .json(.init(token: APIMapping.token(issued.token), secret: issued.secret))))
+    }
+
+    func revokeToken(_ input: Operations.RevokeToken.Input) async throws -> Operations.RevokeToken.Output {
+        try await store.revokeToken(Identifier(rawValue: input.path.id), by: try principal(), origin: origin)
+        return .noContent(.init())
+    }
+
+    func createShare(_ input: Operations.CreateShare.Input) async throws -> Operations.CreateShare.Output {
+        guard case .json(let body) = input.body else { throw APIInputError(description: "send the share request as JSON") }
+        try await store.share(with: Identifier(rawValue: body.organisation), by: try principal(), origin: origin)
+        return .noContent(.init())
+    }
+
+    func listAuditEvents(_ input: Operations.ListAuditEvents.Input) async throws -> Operations.ListAuditEvents.Output {
+        let events = try await store.auditEvents(for: try principal(), limit: input.query.limit ?? 100)
+        return .ok(
+            .init(
+                body: .json(
+                    events.map {
+                        .init(
+                            id: $0.id, at: Timestamp.parse($0.at) ?? Date(timeIntervalSince1970: 0), actor: $0.actor, action: $0.action,
+                            subject: $0.subject, detail: $0.detail, remoteAddress: $0.remoteAddress)
+                    })))
+    }
+}
+
+/// Creates API tokens: a fresh secret, shown once, stored only as its digest.
+public struct TokenIssuer: Sendable {
+    public let store: SQLStore
+
+    public init(store: SQLStore) {
+        self.store = store
+    }
+
+    public func issue(name: String, role: Role, by principal: Principal, origin: RequestOrigin) async throws -> (token: APIToken, secret: String) {
+        let secret = Secrets.newToken()
+        let token = try await store.createToken(
+            name: name, role: role, secretHash: Secrets.digest(secret), prefix: String(secret.prefix(Secrets.tokenPrefix.count + 6)), by: principal,
+            origin: origin)
+        return (token, secret)
+    }
+}
+
+/// Findings shown for a device: the stored ones and those that follow from the inventory.
+enum DeviceFindings {
+    static func all(for device: DeviceSummary, store: SQLStore, principal: Principal) async throws -> [Finding] {
+        let stored = try await store.findings(about: .device(device.id), organisation: device.organisation, for: principal)
+        let derived = InventoryFindings.evaluate(device, on: CalendarDay(store.clock.now()), observedAt: Timestamp.format(store.clock.now()))
+        let storedIDs = Set(stored.map(\.id))
+        return (stored + derived.filter { !storedIDs.contains($0.id) }).sorted { $0.severity > $1.severity }
+    }
+}
