@@ -1,1 +1,3 @@
-print("x")
+import BulwarkCLI
+
+await BulwarkCommand.start()

@@ -11,6 +11,16 @@ public struct InventoryDocument: Sendable, Hashable {
         public var productLine: String?
         public var trunk: String?
         public var category: String?
+
+        public init(line: Int, model: String, name: String?, manufacturer: String?, productLine: String?, trunk: String?, category: String?) {
+            self.line = line
+            self.model = model
+            self.name = name
+            self.manufacturer = manufacturer
+            self.productLine = productLine
+            self.trunk = trunk
+            self.category = category
+        }
     }
 
     public struct ReleaseRow: Sendable, Hashable {
@@ -19,6 +29,14 @@ public struct InventoryDocument: Sendable, Hashable {
         public var version: String
         public var releasedOn: CalendarDay?
         public var supportUntil: CalendarDay?
+
+        public init(line: Int, model: String, version: String, releasedOn: CalendarDay?, supportUntil: CalendarDay?) {
+            self.line = line
+            self.model = model
+            self.version = version
+            self.releasedOn = releasedOn
+            self.supportUntil = supportUntil
+        }
     }
 
     public struct SegmentRow: Sendable, Hashable {
@@ -26,6 +44,13 @@ public struct InventoryDocument: Sendable, Hashable {
         public var site: String
         public var name: String
         public var internetExposed: Bool?
+
+        public init(line: Int, site: String, name: String, internetExposed: Bool?) {
+            self.line = line
+            self.site = site
+            self.name = name
+            self.internetExposed = internetExposed
+        }
     }
 
     public struct DeviceRow: Sendable, Hashable {
@@ -39,6 +64,19 @@ public struct InventoryDocument: Sendable, Hashable {
         public var macAddress: MACAddress?
         public var credentialState: CredentialState
         public var lastSeen: String?
+
+        public init(line: Int, serial: String, model: String, firmware: String?, site: String?, segment: String?, ipAddress: IPAddress?, macAddress: MACAddress?, credentialState: CredentialState, lastSeen: String?) {
+            self.line = line
+            self.serial = serial
+            self.model = model
+            self.firmware = firmware
+            self.site = site
+            self.segment = segment
+            self.ipAddress = ipAddress
+            self.macAddress = macAddress
+            self.credentialState = credentialState
+            self.lastSeen = lastSeen
+        }
     }
 
     /// The file name (or "request body") used in error messages.

@@ -74,7 +74,13 @@ struct DashboardController {
         let query = DeviceQuery(
             organisation: chrome.viewing.id, model: text("model"), site: text("site"), segment: text("segment"), credentialState: credential,
             internetExposed: exposed, search: text("q"), page: page, perPage: 50)
-        let result = try await store.devices(query, for: chrome.principal)
+        var result = try await store.devices(query, for: chrome.principal)
+        if result.page > result.pageCount {
+            // A page past the end (after filtering narrowed the list) shows the last page instead of an empty one.
+            var last = query
+            last.page = result.pageCount
+            result = try await store.devices(last, for: chrome.principal)
+        }
         let products = try await store.products(organisation: chrome.viewing.id, for: chrome.principal)
         let sites = try await store.sites(organisation: chrome.viewing.id, for: chrome.principal)
         let today = CalendarDay(store.clock.now())

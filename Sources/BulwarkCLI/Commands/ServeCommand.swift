@@ -1,0 +1,115 @@
+import ArgumentParser
+import BulwarkCore
+import BulwarkServer
+import BulwarkStore
+import Foundation
+import Hummingbird
+import Logging
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the dashboard and JSON API.",
+        discussion: """
+            Serves the dashboard at / and the API at /api/v1 (described at /openapi.yaml), with /health and Prometheus \
+            /metrics. Stops gracefully on SIGTERM or Ctrl-C, finishing requests in flight.
+
+            Examples:
+              bulwark serve --demo                          # fill an empty database with the demo world first
+              bulwark serve --host 0.0.0.0 --port 8080 --public-url https://bulwark.example.com
+              BULWARK_DATABASE_URL=postgres://bulwark:secret@db:5432/bulwark bulwark serve
+            """
+    )
+
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "Port to listen on.") var port = 8080
+    @Option(help: ArgumentHelp("The URL people use to reach this server; https:// marks session cookies Secure.", valueName: "url"))
+    var publicURL: String?
+    @Flag(help: "Create the demo world first if the database has none, and print its logins.") var demo = false
+    @Option(help: .hidden) var bcryptCost: UInt8 = 12
+
+    func run() async throws {
+        let store = try await database.openStore()
+        let configuration = ServerConfiguration(host: host, port: port, publicURL: publicURL, bcryptCost: bcryptCost)
+        if demo {
+            try await DemoCommand.createWorld(store: store, password: nil, bcryptCost: bcryptCost, url: configuration.displayURL)
+        }
+        try await Self.serve(store: store, configuration: configuration)
+    }
+
+    static func serve(store: SQLStore, configuration: ServerConfiguration) async throws {
+        var logger = Logger(label: "bulwark")
+        logger.logLevel = .info
+        let app = try await buildApplication(configuration, store: store, logger: logger)
+        Terminal.printError("Bulwark is serving \(configuration.displayURL) (database: \(store.database.dialect.rawValue) \(store.database.location)); Ctrl-C stops it.")
+        try await app.runService()
+        await store.database.close()
+    }
+}
+
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Create a realistic fictional world, print logins, and serve the dashboard.",
+        discussion: """
+            One manufacturer with camera, smart-plug and thermostat lines on one firmware trunk; one retail business with \
+            about 300 devices at three sites, some on default passwords and old firmware; one insurer it shares its data with. \
+            Run again to get fresh passwords; the world itself is created once.
+
+            Examples:
+              bulwark demo                                  # then open the printed URL and sign in
+              bulwark demo --no-serve --database /tmp/demo.sqlite
+            """
+    )
+
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "Port to listen on.") var port = 8080
+    @Flag(help: "Create the world and print logins, but do not start the server.") var noServe = false
+    @Option(help: ArgumentHelp("Use this password for every demo user instead of random ones.", valueName: "password")) var password: String?
+    @Option(help: .hidden) var bcryptCost: UInt8 = 12
+
+    func run() async throws {
+        let store = try await database.openStore()
+        let configuration = ServerConfiguration(host: host, port: port, bcryptCost: bcryptCost)
+        try await Self.createWorld(store: store, password: password, bcryptCost: bcryptCost, url: configuration.displayURL)
+        if noServe {
+            await store.database.close()
+            return
+        }
+        try await ServeCommand.serve(store: store, configuration: configuration)
+    }
+
+    static func createWorld(store: SQLStore, password: String?, bcryptCost: UInt8, url: String) async throws {
+        let world = DemoWorld(store: store, hasher: PasswordHasher(cost: bcryptCost))
+        let logins = try await world.create(password: password) { Terminal.progress("demo: \($0)…") }
+        Terminal.endProgress()
+        print("Open \(url) and sign in as one of:")
+        print(Terminal.table(["organisation", "kind", "email", "role", "password"], logins.map { [$0.organisation, $0.kind.rawValue, $0.email, $0.role.rawValue, $0.password] }))
+    }
+}
+
+struct MigrateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "migrate",
+        abstract: "Bring the database schema up to date (other commands do this too) and print its version.",
+        discussion: """
+            Each migration runs in its own transaction; a failing one is rolled back and stops the run.
+
+            Example:
+              bulwark migrate --database postgres://bulwark:secret@127.0.0.1:5432/bulwark
+            """
+    )
+
+    @OptionGroup var database: DatabaseOptions
+
+    func run() async throws {
+        let store = try await database.openStore(migrate: false)
+        let applied = try await store.migrate()
+        let version = try await Migrator(database: store.database).currentVersion()
+        for migration in applied { print("applied \(migration.version): \(migration.name)") }
+        print("schema version \(version) (\(store.database.dialect.rawValue) \(store.database.location))")
+        await store.database.close()
+    }
+}
