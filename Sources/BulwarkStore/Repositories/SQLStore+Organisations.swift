@@ -51,11 +51,12 @@ extension SQLStore {
         try requireOwner(principal)
         guard principal.organisationKind == .operator else { throw AccessError.forbidden("only an operator shares its fleet data") }
         try await database.transaction { db in
-            guard let row = try await db.raw("SELECT id, name, kind FROM organisations WHERE id = \(bind: reader.rawValue)").first() else {
-                throw AccessError.notFound("organisation \(reader)")
+            // Another organisation that is not an insurer is reported exactly like a missing one, so ids cannot be probed for names.
+            guard let row = try await db.raw("SELECT id, name, kind FROM organisations WHERE id = \(bind: reader.rawValue)").first(),
+                let target = try? Self.organisation(from: row), target.kind == .insurer
+            else {
+                throw AccessError.notFound("insurer \(reader)")
             }
-            let target = try Self.organisation(from: row)
-            guard target.kind == .insurer else { throw AccessError.forbidden("data can be shared only with an insurer, and \(target.name) is a \(target.kind.rawValue)") }
             let existing = try await db.raw(
                 "SELECT owner_org FROM data_shares WHERE owner_org = \(bind: principal.organisation.rawValue) AND reader_org = \(bind: reader.rawValue)"
             ).first()
