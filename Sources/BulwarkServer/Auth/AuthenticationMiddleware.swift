@@ -44,7 +44,12 @@ struct AuthenticationMiddleware: RouterMiddleware {
             }
         }
         if context.principal == nil, !Self.isPublic(path) {
-            if Self.isAPI(path) { throw HTTPError(.unauthorized, message: "sign in or send an API token (Authorization: Bearer bwk_…)") }
+            // Only page navigations are sent to the sign-in form; a browser's own fetches (favicon, images) get a plain 401,
+            // so they cannot replace the sign-in form's token behind the person's back.
+            let wantsPage = request.headers[.accept]?.contains("text/html") ?? false
+            if Self.isAPI(path) || !wantsPage {
+                throw HTTPError(.unauthorized, message: "sign in or send an API token (Authorization: Bearer bwk_…)")
+            }
             let next = request.uri.string.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/"
             return Response(status: .seeOther, headers: [.location: "/login?next=\(next)"])
         }

@@ -12,6 +12,9 @@ struct DashboardController {
     let store: SQLStore
     let pages: PageRenderer
 
+    /// Characters left as they are in one path segment (RFC 3986 §3.3 `pchar` without `:` and `@`, to stay unambiguous).
+    static let pathSegment = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~!$&'()*+,;="))
+
     var endpoints: RouteCollection<Context> {
         let routes = RouteCollection(context: Context.self)
         routes.get("/") { request, context in try await home(request, context: context) }
@@ -100,7 +103,7 @@ struct DashboardController {
             values: [
                 "devices": result.devices.map { d -> [String: Any] in
                     [
-                        "serial": d.serial, "link": "/devices/\(d.serial.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? d.serial)\(orgSuffix)",
+                        "serial": d.serial, "link": "/devices/\(d.serial.addingPercentEncoding(withAllowedCharacters: Self.pathSegment) ?? d.serial)\(orgSuffix)",
                         "model": d.model, "product": d.productName, "firmware": d.firmwareVersion ?? "unknown", "site": d.site ?? "",
                         "segment": d.segment ?? "", "exposed": d.internetExposed, "ip": d.ipAddress ?? "", "credential": d.credentialState.rawValue,
                         "isDefault": d.credentialState == .default, "outOfSupport": d.isOutOfSupport(on: today), "lastSeen": d.lastSeen ?? "",
@@ -120,7 +123,9 @@ struct DashboardController {
 
     func device(_ request: Request, context: Context) async throws -> Response {
         let chrome = try await chrome(request, context: context, section: "inventory")
-        guard let serial = context.parameters.get("serial") else { throw HTTPError(.badRequest, message: "no serial in the path") }
+        guard let raw = context.parameters.get("serial"), let serial = raw.removingPercentEncoding else {
+            throw HTTPError(.badRequest, message: "no serial in the path")
+        }
         let device = try await store.device(serial: serial, organisation: chrome.viewing.id, for: chrome.principal)
         let findings = try await DeviceFindings.all(for: device, store: store, principal: chrome.principal)
         let today = CalendarDay(store.clock.now())

@@ -33,7 +33,9 @@ struct LoginController {
 
     func showForm(_ request: Request, context: Context, error: String?, email: String, status: HTTPResponse.Status) async throws -> Response {
         if context.principal != nil, error == nil { return Response(status: .seeOther, headers: [.location: "/"]) }
-        let token = Secrets.random()
+        // Keep the token of a form already open in another tab, so opening a second sign-in page does not break the first.
+        let existing = request.cookies[Self.loginCSRFCookie]?.value ?? ""
+        let token = existing.count == 43 && existing.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) ? existing : Secrets.random()
         let next = Self.safeNext(request.uri.queryParameters["next"].map(String.init))
         var response = pages.render(
             "login", title: "Sign in",

@@ -1,4 +1,6 @@
 import BulwarkCore
+import Foundation
+import NIOConcurrencyHelpers
 import SQLKit
 
 /// One write, recorded: who, what, when, from where.
@@ -43,7 +45,7 @@ extension SQLStore {
         try await db.raw(
             """
             INSERT INTO audit_events (id, org_id, at, actor, action, subject, detail, remote_address)
-            VALUES (\(bind: Identifier<AuditEvent>.random().rawValue), \(bind: organisation.rawValue), \(bind: now()), \(bind: actor),
+            VALUES (\(bind: AuditSequence.next()), \(bind: organisation.rawValue), \(bind: now()), \(bind: actor),
                     \(bind: action), \(bind: subject), \(bind: detail), \(bind: origin.remoteAddress))
             """
         ).run()
@@ -57,7 +59,7 @@ extension SQLStore {
             try await db.raw(
                 """
                 SELECT id, org_id, at, actor, action, subject, detail, remote_address FROM audit_events
-                WHERE org_id = \(bind: principal.organisation.rawValue) ORDER BY at DESC, id DESC LIMIT \(bind: limit)
+                WHERE org_id = \(bind: principal.organisation.rawValue) ORDER BY id DESC LIMIT \(bind: limit)
                 """
             ).all().map { row in
                 AuditEvent(
@@ -73,5 +75,21 @@ extension SQLStore {
         try await database.withConnection { db in
             try await db.raw("SELECT COUNT(*) AS n FROM audit_events WHERE org_id = \(bind: organisation.rawValue)").first()?.int("n") ?? 0
         }
+    }
+}
+
+/// Audit event ids that sort in the order the events were written: nanoseconds since 1970 from the system clock, made
+/// strictly increasing within the process, then random bits so ids from different app nodes never collide.
+enum AuditSequence {
+    private static let last = NIOLockedValueBox<UInt64>(0)
+
+    static func next() -> String {
+        let now = UInt64(max(0, Date().timeIntervalSince1970) * 1_000_000_000)
+        let value = last.withLockedValue { last -> UInt64 in
+            last = max(now, last + 1)
+            return last
+        }
+        let digits = String(value)
+        return String(repeating: "0", count: max(0, 20 - digits.count)) + digits + "-" + String(UInt32.random(in: .min ... .max), radix: 16)
     }
 }

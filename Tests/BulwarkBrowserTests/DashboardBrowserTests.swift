@@ -1,0 +1,120 @@
+import BulwarkCore
+import BulwarkServer
+import BulwarkStore
+import Foundation
+import Hummingbird
+import NIOCore
+import Testing
+
+
+/// Where the browser lives. In CI (`CI` set) a missing browser fails the run; locally the test is skipped, visibly.
+enum BrowserEnvironment {
+    static let chromedriver = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    static let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    static var available: Bool { chromedriver != nil && chromium != nil }
+    static var required: Bool { ProcessInfo.processInfo.environment["CI"] != nil }
+    static var runs: Bool { available || required }
+}
+
+@Suite(.serialized) struct DashboardBrowserTests {
+    @Test(
+        "A person signs in with JavaScript off, sees the fleet, filters the inventory and opens a device",
+        .enabled(if: BrowserEnvironment.runs, "SKIPPED: headless Chromium and chromedriver are not installed (apt-get install chromium chromium-driver)"))
+    func signsInAndBrowsesTheInventory() async throws {
+        let chromedriver = try #require(BrowserEnvironment.chromedriver, "chromedriver is required in CI")
+        let chromium = try #require(BrowserEnvironment.chromium, "chromium is required in CI")
+
+        // A real server on a real socket, filled with the demo world.
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("bulwark-browser-\(UUID().uuidString).sqlite").path
+        let store = SQLStore(database: try Database.open(path))
+        try await store.migrate()
+        _ = try await DemoWorld(store: store, hasher: PasswordHasher(cost: 4)).create(password: "browser-test-password")
+        let operatorOrg = try #require(try await store.organisation(named: DemoWorld.operatorName))
+        let overview = try await store.fleetOverview(organisation: nil, for: try await store.systemPrincipal(for: operatorOrg), on: CalendarDay(Date()))
+
+        let router = try await buildRouter(ServerConfiguration(bcryptCost: 4), store: store)
+        let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
+        let app = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "Bulwark"),
+            onServerRunning: { channel in portSink.yield(channel.localAddress?.port ?? 0) })
+        let server = Task { try await app.run() }
+        var iterator = ports.makeAsyncIterator()
+        let port = try #require(await iterator.next())
+        let site = "http://127.0.0.1:\(port)"
+
+        let driverPort = 9515 + Int.random(in: 1...400)
+        let driverProcess = Process()
+        driverProcess.executableURL = URL(fileURLWithPath: chromedriver)
+        driverProcess.arguments = ["--port=\(driverPort)"]
+        driverProcess.standardOutput = FileHandle.nullDevice
+        driverProcess.standardError = FileHandle.nullDevice
+        try driverProcess.run()
+        defer {
+            driverProcess.terminate()
+            server.cancel()
+        }
+        let driverURL = URL(string: "http://127.0.0.1:\(driverPort)")!
+        try await Self.waitUntilReady(driverURL)
+        let browser = try await WebDriver.start(driver: driverURL, chromium: chromium, javaScript: false)
+
+        do {
+            try await browser.navigate(to: site + "/inventory")
+            #expect(try await browser.currentURL().hasPrefix(site + "/login"), "an anonymous visit must land on the sign-in page")
+            try await browser.type("ops@harbourside.example", into: "#email")
+            try await browser.type("browser-test-password", into: "#password")
+            try await browser.click("button[type=submit]")
+            #expect(try await browser.currentURL() == site + "/inventory", "sign-in returns to the page that was asked for")
+
+            try await browser.navigate(to: site + "/")
+            #expect(try await browser.text(of: "#total-devices") == String(overview.totalDevices))
+            #expect(try await browser.text(of: "#default-credentials") == String(overview.defaultCredentials))
+            #expect(try await browser.text(of: "#exposed-defaults") == String(overview.exposedWithDefaultCredentials))
+            try await Self.keep(try await browser.screenshot(), name: "fleet.png")
+
+            // The tile links to the inventory filtered to default passwords.
+            try await browser.click("a.tile.warn")
+            #expect(try await browser.text(of: "#result-count").hasPrefix("\(overview.defaultCredentials) devices match"))
+            let rows = try await browser.elements("table.devices tbody tr")
+            #expect(rows.count == min(50, overview.defaultCredentials))
+            let badges = try await browser.elements("table.devices tbody .badge.bad")
+            #expect(badges.count >= rows.count, "every listed device shows its default-password badge")
+            try await Self.keep(try await browser.screenshot(), name: "inventory-default-passwords.png")
+
+            try await browser.click("table.devices tbody tr:first-child td a")
+            let heading = try await browser.text(of: "h1")
+            #expect(heading.contains("Lumen"))
+            #expect(try await browser.text(of: "ul.findings").contains("Default password"))
+            try await Self.keep(try await browser.screenshot(), name: "device.png")
+        } catch {
+            await browser.quit()
+            throw error
+        }
+        await browser.quit()
+        await store.database.close()
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+    }
+
+    static func waitUntilReady(_ driver: URL) async throws {
+        var last: String = "no answer"
+        for _ in 0..<100 {
+            do {
+                let value = try await WebDriver.request(driver.appendingPathComponent("status"), method: "GET", body: nil) as? [String: Any]
+                if value?["ready"] as? Bool == true { return }
+                last = "not ready: \(String(describing: value))"
+            } catch {
+                last = "\(error)"
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw WebDriver.Failure(description: "chromedriver did not become ready on \(driver): \(last)")
+    }
+
+    /// Screenshots are kept under `artifacts/browser/` in the package root for people (and CI) to look at.
+    static func keep(_ png: Data, name: String) async throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let directory = root.appendingPathComponent("artifacts/browser")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try png.write(to: directory.appendingPathComponent(name))
+        #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]), "the screenshot is a PNG")
+    }
+}
