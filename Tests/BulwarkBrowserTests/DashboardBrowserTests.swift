@@ -6,7 +6,6 @@ import Hummingbird
 import NIOCore
 import Testing
 
-
 /// Where the browser lives. In CI (`CI` set) a missing browser fails the run; locally the test is skipped, visibly.
 enum BrowserEnvironment {
     static let chromedriver = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"].first { FileManager.default.isExecutableFile(atPath: $0) }
@@ -19,7 +18,8 @@ enum BrowserEnvironment {
 @Suite(.serialized) struct DashboardBrowserTests {
     @Test(
         "A person signs in with JavaScript off, sees the fleet, filters the inventory and opens a device",
-        .enabled(if: BrowserEnvironment.runs, "SKIPPED: headless Chromium and chromedriver are not installed (apt-get install chromium chromium-driver)"))
+        .enabled(
+            if: BrowserEnvironment.runs, "SKIPPED: headless Chromium and chromedriver are not installed (apt-get install chromium chromium-driver)"))
     func signsInAndBrowsesTheInventory() async throws {
         let chromedriver = try #require(BrowserEnvironment.chromedriver, "chromedriver is required in CI")
         let chromium = try #require(BrowserEnvironment.chromium, "chromium is required in CI")
@@ -30,7 +30,8 @@ enum BrowserEnvironment {
         try await store.migrate()
         _ = try await DemoWorld(store: store, hasher: PasswordHasher(cost: 4)).create(password: "browser-test-password")
         let operatorOrg = try #require(try await store.organisation(named: DemoWorld.operatorName))
-        let overview = try await store.fleetOverview(organisation: nil, for: try await store.systemPrincipal(for: operatorOrg), on: CalendarDay(Date()))
+        let overview = try await store.fleetOverview(
+            organisation: nil, for: try await store.systemPrincipal(for: operatorOrg), on: CalendarDay(Date()))
 
         let router = try await buildRouter(ServerConfiguration(bcryptCost: 4), store: store)
         let (ports, portSink) = AsyncStream.makeStream(of: Int.self)

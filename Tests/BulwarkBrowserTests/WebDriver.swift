@@ -38,7 +38,8 @@ struct WebDriver {
 
     /// The id of the first element matching a CSS selector.
     func element(_ selector: String) async throws -> String {
-        let value = try await Self.request(sessionURL.appendingPathComponent("element"), method: "POST", body: ["using": "css selector", "value": selector])
+        let value = try await Self.request(
+            sessionURL.appendingPathComponent("element"), method: "POST", body: ["using": "css selector", "value": selector])
         guard let object = value as? [String: Any], let id = object.values.first as? String else {
             throw Failure(description: "no element matches \(selector)")
         }
@@ -46,7 +47,8 @@ struct WebDriver {
     }
 
     func elements(_ selector: String) async throws -> [String] {
-        let value = try await Self.request(sessionURL.appendingPathComponent("elements"), method: "POST", body: ["using": "css selector", "value": selector])
+        let value = try await Self.request(
+            sessionURL.appendingPathComponent("elements"), method: "POST", body: ["using": "css selector", "value": selector])
         return (value as? [[String: Any]] ?? []).compactMap { $0.values.first as? String }
     }
 
@@ -90,7 +92,9 @@ struct WebDriver {
             headers[.contentType] = "application/json"
         }
         let response = try await client.execute(
-            .init(url.path, method: HTTPRequest.Method(method)!, authority: "\(url.host ?? "127.0.0.1"):\(url.port ?? 80)", headers: headers, body: buffer))
+            .init(
+                url.path, method: HTTPRequest.Method(method)!, authority: "\(url.host ?? "127.0.0.1"):\(url.port ?? 80)", headers: headers,
+                body: buffer))
         let data = response.body.map { Data($0.readableBytesView) } ?? Data()
         let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]
         let value = object?["value"]

@@ -25,7 +25,8 @@ import Testing
             #expect(devices.map { $0["serial"] as? String } == (8...14).map { "ALPHA-\(String(format: "%04d", $0))" })
             // Every fifth device is on its default password, every fourth on the exposed segment: 20 is both.
             let both = try json(
-                try await client.execute(uri: "/api/v1/devices?credentialState=default&internetExposed=true", method: .get, headers: auth, body: nil).body)
+                try await client.execute(uri: "/api/v1/devices?credentialState=default&internetExposed=true", method: .get, headers: auth, body: nil)
+                    .body)
             #expect(both["total"] as? Int == 1)
             #expect((both["devices"] as? [[String: Any]])?.first?["serial"] as? String == "ALPHA-0020")
             let search = try json(try await client.execute(uri: "/api/v1/devices?search=alpha-001", method: .get, headers: auth, body: nil).body)
@@ -58,7 +59,9 @@ import Testing
         defer { Task { await world.close() } }
         try await Application(router: try await world.router()).test(.router) { client in
             let overview = try json(
-                try await client.execute(uri: "/api/v1/fleet/overview", method: .get, headers: [.authorization: "Bearer \(world.alphaOwnerToken)"], body: nil).body)
+                try await client.execute(
+                    uri: "/api/v1/fleet/overview", method: .get, headers: [.authorization: "Bearer \(world.alphaOwnerToken)"], body: nil
+                ).body)
             #expect(overview["totalDevices"] as? Int == 30)
             #expect(overview["defaultCredentials"] as? Int == 6)
             #expect(overview["internetExposed"] as? Int == 7)
@@ -93,13 +96,15 @@ import Testing
                   {"serial": "JS-2", "model": "ALPHA-NEW", "productName": "Alpha New", "credential_state": "default"}
                 ]}
                 """
-            let first = try json(try await client.execute(uri: "/api/v1/inventory", method: .post, headers: auth, body: ByteBuffer(string: body)).body)
+            let first = try json(
+                try await client.execute(uri: "/api/v1/inventory", method: .post, headers: auth, body: ByteBuffer(string: body)).body)
             #expect(first["devicesCreated"] as? Int == 2)
             #expect(first["productsCreated"] as? Int == 1)
             #expect(first["sitesCreated"] as? Int == 1)
             #expect(first["segmentsCreated"] as? Int == 1)
             let auditAfterFirst = try await world.store.auditEventCount(organisation: world.alpha.id)
-            let second = try json(try await client.execute(uri: "/api/v1/inventory", method: .post, headers: auth, body: ByteBuffer(string: body)).body)
+            let second = try json(
+                try await client.execute(uri: "/api/v1/inventory", method: .post, headers: auth, body: ByteBuffer(string: body)).body)
             #expect(second["devicesCreated"] as? Int == 0)
             #expect(second["devicesUpdated"] as? Int == 0)
             #expect(second["devicesUnchanged"] as? Int == 2)
@@ -113,7 +118,8 @@ import Testing
         defer { Task { await world.close() } }
         try await Application(router: try await world.router()).test(.router) { client in
             let auth: HTTPFields = [.authorization: "Bearer \(world.alphaOwnerToken)", .contentType: "text/csv"]
-            _ = try await client.execute(uri: "/api/v1/inventory", method: .post, headers: auth, body: ByteBuffer(string: "serial,model\nAUD-1,ALPHA-CAM\n"))
+            _ = try await client.execute(
+                uri: "/api/v1/inventory", method: .post, headers: auth, body: ByteBuffer(string: "serial,model\nAUD-1,ALPHA-CAM\n"))
             let events = try await client.execute(uri: "/api/v1/audit?limit=1", method: .get, headers: auth, body: nil)
             let list = try #require(try JSONSerialization.jsonObject(with: Data(events.body.readableBytesView)) as? [[String: Any]])
             #expect(list.count == 1)

@@ -1,5 +1,4 @@
 import BulwarkCore
-@testable import BulwarkServer
 import BulwarkStore
 import Foundation
 import HTTPTypes
@@ -7,6 +6,8 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import Testing
+
+@testable import BulwarkServer
 
 @Suite struct AuthenticationTests {
     @Test func signInSetsAnHttpOnlySameSiteSessionCookieAndSignOutEndsIt() async throws {
@@ -37,7 +38,8 @@ import Testing
                 uri: "/logout", method: .post, headers: [.cookie: "bulwark_session=\(session)", .contentType: "application/x-www-form-urlencoded"],
                 body: ByteBuffer(string: "_csrf=\(csrf)"))
             #expect(out.status == .seeOther)
-            let again = try await client.execute(uri: "/", method: .get, headers: [.cookie: "bulwark_session=\(session)", .accept: "text/html"], body: nil)
+            let again = try await client.execute(
+                uri: "/", method: .get, headers: [.cookie: "bulwark_session=\(session)", .accept: "text/html"], body: nil)
             #expect(again.status == .seeOther)
             #expect(again.headers[.location] == "/login?next=%2F")
         }
@@ -88,12 +90,15 @@ import Testing
             let browser = try await BrowserSession.signIn(client, email: "owner@alpha.example", password: TestWorld.password)
             let body = ByteBuffer(string: "{\"name\":\"from-browser\",\"role\":\"viewer\"}")
             let refused = try await client.execute(
-                uri: "/api/v1/tokens", method: .post, headers: [.cookie: "bulwark_session=\(browser.cookie)", .contentType: "application/json"], body: body)
+                uri: "/api/v1/tokens", method: .post, headers: [.cookie: "bulwark_session=\(browser.cookie)", .contentType: "application/json"],
+                body: body)
             #expect(refused.status == .forbidden)
             #expect(String(buffer: refused.body).contains("CSRF"))
             let accepted = try await client.execute(
                 uri: "/api/v1/tokens", method: .post,
-                headers: [.cookie: "bulwark_session=\(browser.cookie)", .contentType: "application/json", HTTPField.Name("X-CSRF-Token")!: browser.csrf],
+                headers: [
+                    .cookie: "bulwark_session=\(browser.cookie)", .contentType: "application/json", HTTPField.Name("X-CSRF-Token")!: browser.csrf,
+                ],
                 body: body)
             #expect(accepted.status == .created)
         }
@@ -109,7 +114,8 @@ import Testing
                 let form = try await client.execute(uri: "/login", method: .get, headers: [:], body: nil)
                 let token = try #require(BrowserSession.hiddenField("_csrf", in: String(buffer: form.body)))
                 return try await client.execute(
-                    uri: "/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded", .cookie: "bulwark_login_csrf=\(token)"],
+                    uri: "/login", method: .post,
+                    headers: [.contentType: "application/x-www-form-urlencoded", .cookie: "bulwark_login_csrf=\(token)"],
                     body: ByteBuffer(string: "_csrf=\(token)&email=owner%40alpha.example&password=\(password)")
                 ).status
             }
@@ -130,7 +136,8 @@ import Testing
                 let form = try await client.execute(uri: "/login", method: .get, headers: [:], body: nil)
                 let token = try #require(BrowserSession.hiddenField("_csrf", in: String(buffer: form.body)))
                 let response = try await client.execute(
-                    uri: "/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded", .cookie: "bulwark_login_csrf=\(token)"],
+                    uri: "/login", method: .post,
+                    headers: [.contentType: "application/x-www-form-urlencoded", .cookie: "bulwark_login_csrf=\(token)"],
                     body: ByteBuffer(string: "_csrf=\(token)&email=\(email)&password=nope"))
                 #expect(response.status == .unauthorized)
                 let html = String(buffer: response.body)
@@ -151,13 +158,15 @@ import Testing
             #expect(problem?["status"] as? Int == 401)
             #expect(problem?["title"] as? String == "Unauthorized")
             #expect(problem?["type"] as? String == "about:blank")
-            let page = try await client.execute(uri: "/inventory?site=x", method: .get, headers: [.accept: "text/html,application/xhtml+xml"], body: nil)
+            let page = try await client.execute(
+                uri: "/inventory?site=x", method: .get, headers: [.accept: "text/html,application/xhtml+xml"], body: nil)
             #expect(page.status == .seeOther)
             #expect(page.headers[.location] == "/login?next=%2Finventory%3Fsite%3Dx")
             // A browser's background fetch is not sent to the sign-in form (that would replace the open form's token).
             let favicon = try await client.execute(uri: "/favicon.ico", method: .get, headers: [.accept: "image/avif,image/webp,*/*"], body: nil)
             #expect(favicon.status == .unauthorized)
-            let badToken = try await client.execute(uri: "/api/v1/me", method: .get, headers: [.authorization: "Bearer bwk_not-a-real-token"], body: nil)
+            let badToken = try await client.execute(
+                uri: "/api/v1/me", method: .get, headers: [.authorization: "Bearer bwk_not-a-real-token"], body: nil)
             #expect(badToken.status == .unauthorized)
         }
     }

@@ -49,7 +49,10 @@ import Testing
         let routes = Self.routes(of: router)
         // The enumeration must see the routes this issue defines, or the test would pass vacuously.
         let listed = Set(routes.map { "\($0.method) \($0.path)" })
-        for expected in ["GET /api/v1/devices", "GET /api/v1/devices/{serial}", "POST /api/v1/inventory", "GET /inventory", "GET /devices/{serial}", "DELETE /api/v1/tokens/{id}"] {
+        for expected in [
+            "GET /api/v1/devices", "GET /api/v1/devices/{serial}", "POST /api/v1/inventory", "GET /inventory", "GET /devices/{serial}",
+            "DELETE /api/v1/tokens/{id}",
+        ] {
             #expect(listed.contains(expected), "router does not list \(expected); it lists \(listed.sorted())")
         }
         #expect(routes.count >= 20)
@@ -92,10 +95,12 @@ import Testing
         let app = Application(router: try await world.router())
         try await app.test(.router) { client in
             let headers: HTTPFields = [.authorization: "Bearer \(world.insurerToken)"]
-            let shared = try await client.execute(uri: "/api/v1/devices?perPage=500&organisation=\(world.alpha.id.rawValue)", method: .get, headers: headers, body: nil)
+            let shared = try await client.execute(
+                uri: "/api/v1/devices?perPage=500&organisation=\(world.alpha.id.rawValue)", method: .get, headers: headers, body: nil)
             #expect(shared.status == .ok)
             #expect(String(buffer: shared.body).contains("\"total\" : 30"))
-            let other = try await client.execute(uri: "/api/v1/devices?organisation=\(world.bravo.id.rawValue)", method: .get, headers: headers, body: nil)
+            let other = try await client.execute(
+                uri: "/api/v1/devices?organisation=\(world.bravo.id.rawValue)", method: .get, headers: headers, body: nil)
             #expect(other.status == .notFound)
             let write = try await client.execute(
                 uri: "/api/v1/inventory?organisation=\(world.alpha.id.rawValue)", method: .post, headers: headers.merging([.contentType: "text/csv"]),
@@ -123,7 +128,9 @@ import Testing
                 let request = requests(for: route, world: world)
                 for headers in [
                     [.authorization: "Bearer \(world.alphaViewerToken)", .contentType: request.contentType ?? "application/json"],
-                    viewerBrowser.headers.merging([HTTPField.Name("X-CSRF-Token")!: viewerBrowser.csrf, .contentType: request.contentType ?? "application/json"]),
+                    viewerBrowser.headers.merging([
+                        HTTPField.Name("X-CSRF-Token")!: viewerBrowser.csrf, .contentType: request.contentType ?? "application/json",
+                    ]),
                 ] as [HTTPFields] {
                     let response = try await client.execute(uri: request.uri, method: route.method, headers: headers, body: request.body)
                     #expect(response.status == .forbidden, "a viewer got \(response.status) from \(route)")
@@ -141,7 +148,8 @@ import Testing
         let app = Application(router: try await world.router())
         try await app.test(.router) { client in
             let owner: HTTPFields = [.authorization: "Bearer \(world.alphaOwnerToken)", .contentType: "application/json"]
-            let created = try await client.execute(uri: "/api/v1/tokens", method: .post, headers: owner, body: ByteBuffer(string: "{\"name\":\"short-lived\",\"role\":\"viewer\"}"))
+            let created = try await client.execute(
+                uri: "/api/v1/tokens", method: .post, headers: owner, body: ByteBuffer(string: "{\"name\":\"short-lived\",\"role\":\"viewer\"}"))
             #expect(created.status == .created)
             let json = try JSONSerialization.jsonObject(with: Data(created.body.readableBytesView)) as? [String: Any]
             let secret = try #require(json?["secret"] as? String)

@@ -29,39 +29,46 @@ struct DevicesCommand: AsyncParsableCommand {
         @Option(help: "table or json.") var format: OutputFormat = .table
 
         func run() async throws {
-            let store = try await database.openStore()
-            let org = try await organisation.resolve(in: store)
-            let principal = try await store.systemPrincipal(for: org)
-            var query = DeviceQuery(
-                organisation: org.id, model: model, site: site, segment: segment, credentialState: credential, internetExposed: exposed, search: search,
-                page: all ? 1 : page, perPage: all ? DeviceQuery.maximumPerPage : perPage)
-            var result = try await store.devices(query, for: principal)
-            var devices = result.devices
-            while all, query.page < result.pageCount {
-                query.page += 1
-                result = try await store.devices(query, for: principal)
-                devices += result.devices
-            }
-            let today = CalendarDay(store.clock.now())
-            switch format {
-            case .json:
-                struct Output: Encodable {
-                    let total: Int
-                    let page: Int
-                    let perPage: Int
-                    let devices: [DeviceSummary]
+            try await database.withStore { store in
+                let org = try await organisation.resolve(in: store)
+                let principal = try await store.systemPrincipal(for: org)
+                var query = DeviceQuery(
+                    organisation: org.id, model: model, site: site, segment: segment, credentialState: credential, internetExposed: exposed,
+                    search: search,
+                    page: all ? 1 : page, perPage: all ? DeviceQuery.maximumPerPage : perPage)
+                var result = try await store.devices(query, for: principal)
+                var devices = result.devices
+                while all, query.page < result.pageCount {
+                    query.page += 1
+                    result = try await store.devices(query, for: principal)
+                    devices += result.devices
                 }
-                print(try Terminal.json(Output(total: result.total, page: all ? 1 : result.page, perPage: all ? result.total : result.perPage, devices: devices)))
-            case .table:
-                print(Terminal.table(
-                    ["serial", "model", "firmware", "site", "segment", "exposed", "ip", "password", "support"],
-                    devices.map {
-                        [$0.serial, $0.model, $0.firmwareVersion ?? "?", $0.site ?? "", $0.segment ?? "", $0.internetExposed ? "yes" : "no", $0.ipAddress ?? "",
-                         $0.credentialState.rawValue, $0.isOutOfSupport(on: today) ? "ended" : "ok"]
-                    }))
-                Terminal.printError(all ? "\(result.total) devices" : "\(result.total) devices match; page \(result.page) of \(result.pageCount)")
+                let today = CalendarDay(store.clock.now())
+                switch format {
+                case .json:
+                    struct Output: Encodable {
+                        let total: Int
+                        let page: Int
+                        let perPage: Int
+                        let devices: [DeviceSummary]
+                    }
+                    print(
+                        try Terminal.json(
+                            Output(total: result.total, page: all ? 1 : result.page, perPage: all ? result.total : result.perPage, devices: devices)))
+                case .table:
+                    print(
+                        Terminal.table(
+                            ["serial", "model", "firmware", "site", "segment", "exposed", "ip", "password", "support"],
+                            devices.map {
+                                [
+                                    $0.serial, $0.model, $0.firmwareVersion ?? "?", $0.site ?? "", $0.segment ?? "",
+                                    $0.internetExposed ? "yes" : "no", $0.ipAddress ?? "",
+                                    $0.credentialState.rawValue, $0.isOutOfSupport(on: today) ? "ended" : "ok",
+                                ]
+                            }))
+                    Terminal.printError(all ? "\(result.total) devices" : "\(result.total) devices match; page \(result.page) of \(result.pageCount)")
+                }
             }
-            await store.database.close()
         }
     }
 }

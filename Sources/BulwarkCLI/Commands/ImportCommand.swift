@@ -38,24 +38,27 @@ struct ImportCommand: AsyncParsableCommand {
             } else {
                 guard let handle = FileHandle(forReadingAtPath: file) else { throw CLIError("cannot open \(file): no such file or not readable") }
                 let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0
-                if size > InventoryDocument.maximumBytes { throw ImportError.tooLarge(source: source, bytes: size, limit: InventoryDocument.maximumBytes) }
+                if size > InventoryDocument.maximumBytes {
+                    throw ImportError.tooLarge(source: source, bytes: size, limit: InventoryDocument.maximumBytes)
+                }
                 bytes = Array(handle.readDataToEndOfFile())
             }
             Terminal.progress("reading \(source) (\(bytes.count) bytes)…")
             let document = try InventoryDocument.parse(bytes, source: source)
-            let store = try await database.openStore()
-            let org = try await organisation.resolve(in: store)
-            let started = Date()
-            let report = try await store.importInventory(document, by: try await store.systemPrincipal(for: org), origin: .commandLine) { done, total in
-                Terminal.progress("importing devices: \(done) of \(total)")
+            try await database.withStore { store in
+                let org = try await organisation.resolve(in: store)
+                let started = Date()
+                let report = try await store.importInventory(document, by: try await store.systemPrincipal(for: org), origin: .commandLine) {
+                    done, total in
+                    Terminal.progress("importing devices: \(done) of \(total)")
+                }
+                Terminal.endProgress()
+                switch format {
+                case .json: print(try Terminal.json(report))
+                case .table:
+                    print("\(org.name): \(report.summary) (\(String(format: "%.2f", Date().timeIntervalSince(started))) s)")
+                }
             }
-            Terminal.endProgress()
-            switch format {
-            case .json: print(try Terminal.json(report))
-            case .table:
-                print("\(org.name): \(report.summary) (\(String(format: "%.2f", Date().timeIntervalSince(started))) s)")
-            }
-            await store.database.close()
         }
     }
 }

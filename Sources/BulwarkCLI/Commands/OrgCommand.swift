@@ -1,7 +1,7 @@
 import ArgumentParser
 import BulwarkCore
-import Foundation
 import BulwarkStore
+import Foundation
 
 struct OrgCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,12 +24,12 @@ struct OrgCommand: AsyncParsableCommand {
         @Option(help: "manufacturer, operator or insurer.") var kind: Organisation.Kind
 
         func run() async throws {
-            let store = try await database.openStore()
-            let trimmed = name.trimmingCharacters(in: .whitespaces)
-            guard !trimmed.isEmpty, trimmed.count <= 200 else { throw CLIError("an organisation name needs 1 to 200 characters") }
-            let org = try await store.createOrganisation(name: trimmed, kind: kind)
-            print("created \(org.kind.rawValue) \(org.name) (\(org.id))")
-            await store.database.close()
+            try await database.withStore { store in
+                let trimmed = name.trimmingCharacters(in: .whitespaces)
+                guard !trimmed.isEmpty, trimmed.count <= 200 else { throw CLIError("an organisation name needs 1 to 200 characters") }
+                let org = try await store.createOrganisation(name: trimmed, kind: kind)
+                print("created \(org.kind.rawValue) \(org.name) (\(org.id))")
+            }
         }
     }
 
@@ -40,13 +40,13 @@ struct OrgCommand: AsyncParsableCommand {
         @Option(help: "table or json.") var format: OutputFormat = .table
 
         func run() async throws {
-            let store = try await database.openStore()
-            let all = try await store.allOrganisations()
-            switch format {
-            case .json: print(try Terminal.json(all))
-            case .table: print(Terminal.table(["name", "kind", "id"], all.map { [$0.name, $0.kind.rawValue, $0.id.rawValue] }))
+            try await database.withStore { store in
+                let all = try await store.allOrganisations()
+                switch format {
+                case .json: print(try Terminal.json(all))
+                case .table: print(Terminal.table(["name", "kind", "id"], all.map { [$0.name, $0.kind.rawValue, $0.id.rawValue] }))
+                }
             }
-            await store.database.close()
         }
     }
 
@@ -60,12 +60,12 @@ struct OrgCommand: AsyncParsableCommand {
         @Option(name: .customLong("with"), help: "The insurer's name.") var reader: String
 
         func run() async throws {
-            let store = try await database.openStore()
-            let owner = try await organisation.resolve(in: store)
-            guard let insurer = try await store.organisation(named: reader) else { throw CLIError("no organisation named \"\(reader)\"") }
-            try await store.share(with: insurer.id, by: try await store.systemPrincipal(for: owner), origin: .commandLine)
-            print("\(insurer.name) can now read \(owner.name)'s fleet data")
-            await store.database.close()
+            try await database.withStore { store in
+                let owner = try await organisation.resolve(in: store)
+                guard let insurer = try await store.organisation(named: reader) else { throw CLIError("no organisation named \"\(reader)\"") }
+                try await store.share(with: insurer.id, by: try await store.systemPrincipal(for: owner), origin: .commandLine)
+                print("\(insurer.name) can now read \(owner.name)'s fleet data")
+            }
         }
     }
 }

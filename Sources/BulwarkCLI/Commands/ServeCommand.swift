@@ -30,21 +30,23 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: .hidden) var bcryptCost: UInt8 = 12
 
     func run() async throws {
-        let store = try await database.openStore()
         let configuration = ServerConfiguration(host: host, port: port, publicURL: publicURL, bcryptCost: bcryptCost)
-        if demo {
-            try await DemoCommand.createWorld(store: store, password: nil, bcryptCost: bcryptCost, url: configuration.displayURL)
+        try await database.withStore { store in
+            if demo {
+                try await DemoCommand.createWorld(store: store, password: nil, bcryptCost: bcryptCost, url: configuration.displayURL)
+            }
+            try await Self.serve(store: store, configuration: configuration)
         }
-        try await Self.serve(store: store, configuration: configuration)
     }
 
     static func serve(store: SQLStore, configuration: ServerConfiguration) async throws {
         var logger = Logger(label: "bulwark")
         logger.logLevel = .info
         let app = try await buildApplication(configuration, store: store, logger: logger)
-        Terminal.printError("Bulwark is serving \(configuration.displayURL) (database: \(store.database.dialect.rawValue) \(store.database.location)); Ctrl-C stops it.")
+        Terminal.printError(
+            "Bulwark is serving \(configuration.displayURL) (database: \(store.database.dialect.rawValue) \(store.database.location)); Ctrl-C stops it."
+        )
         try await app.runService()
-        await store.database.close()
     }
 }
 
@@ -71,14 +73,12 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: .hidden) var bcryptCost: UInt8 = 12
 
     func run() async throws {
-        let store = try await database.openStore()
         let configuration = ServerConfiguration(host: host, port: port, bcryptCost: bcryptCost)
-        try await Self.createWorld(store: store, password: password, bcryptCost: bcryptCost, url: configuration.displayURL)
-        if noServe {
-            await store.database.close()
-            return
+        try await database.withStore { store in
+            try await Self.createWorld(store: store, password: password, bcryptCost: bcryptCost, url: configuration.displayURL)
+            if noServe { return }
+            try await ServeCommand.serve(store: store, configuration: configuration)
         }
-        try await ServeCommand.serve(store: store, configuration: configuration)
     }
 
     static func createWorld(store: SQLStore, password: String?, bcryptCost: UInt8, url: String) async throws {
@@ -86,7 +86,10 @@ struct DemoCommand: AsyncParsableCommand {
         let logins = try await world.create(password: password) { Terminal.progress("demo: \($0)…") }
         Terminal.endProgress()
         print("Open \(url) and sign in as one of:")
-        print(Terminal.table(["organisation", "kind", "email", "role", "password"], logins.map { [$0.organisation, $0.kind.rawValue, $0.email, $0.role.rawValue, $0.password] }))
+        print(
+            Terminal.table(
+                ["organisation", "kind", "email", "role", "password"],
+                logins.map { [$0.organisation, $0.kind.rawValue, $0.email, $0.role.rawValue, $0.password] }))
     }
 }
 
@@ -105,11 +108,11 @@ struct MigrateCommand: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
-        let store = try await database.openStore(migrate: false)
-        let applied = try await store.migrate()
-        let version = try await Migrator(database: store.database).currentVersion()
-        for migration in applied { print("applied \(migration.version): \(migration.name)") }
-        print("schema version \(version) (\(store.database.dialect.rawValue) \(store.database.location))")
-        await store.database.close()
+        try await database.withStore(migrate: false) { store in
+            let applied = try await store.migrate()
+            let version = try await Migrator(database: store.database).currentVersion()
+            for migration in applied { print("applied \(migration.version): \(migration.name)") }
+            print("schema version \(version) (\(store.database.dialect.rawValue) \(store.database.location))")
+        }
     }
 }

@@ -26,25 +26,27 @@ struct TokenCommand: AsyncParsableCommand {
         @Option(help: "table or json.") var format: OutputFormat = .table
 
         func run() async throws {
-            let store = try await database.openStore()
-            let org = try await organisation.resolve(in: store)
-            let issued = try await TokenIssuer(store: store).issue(
-                name: name, role: role, by: try await store.systemPrincipal(for: org), origin: .commandLine)
-            switch format {
-            case .json:
-                struct Output: Encodable {
-                    let id: String
-                    let name: String
-                    let role: String
-                    let secret: String
+            try await database.withStore { store in
+                let org = try await organisation.resolve(in: store)
+                let issued = try await TokenIssuer(store: store).issue(
+                    name: name, role: role, by: try await store.systemPrincipal(for: org), origin: .commandLine)
+                switch format {
+                case .json:
+                    struct Output: Encodable {
+                        let id: String
+                        let name: String
+                        let role: String
+                        let secret: String
+                    }
+                    print(
+                        try Terminal.json(
+                            Output(id: issued.token.id.rawValue, name: issued.token.name, role: issued.token.role.rawValue, secret: issued.secret)))
+                case .table:
+                    print("token \(issued.token.id) (\(issued.token.role.rawValue) in \(org.name))")
+                    print("secret: \(issued.secret)")
+                    Terminal.printError("The secret is shown only now; store it somewhere safe.")
                 }
-                print(try Terminal.json(Output(id: issued.token.id.rawValue, name: issued.token.name, role: issued.token.role.rawValue, secret: issued.secret)))
-            case .table:
-                print("token \(issued.token.id) (\(issued.token.role.rawValue) in \(org.name))")
-                print("secret: \(issued.secret)")
-                Terminal.printError("The secret is shown only now; store it somewhere safe.")
             }
-            await store.database.close()
         }
     }
 
@@ -58,33 +60,35 @@ struct TokenCommand: AsyncParsableCommand {
         @Argument(help: "The token id printed by 'token create' or 'token list'.") var id: String
 
         func run() async throws {
-            let store = try await database.openStore()
-            let org = try await organisation.resolve(in: store)
-            try await store.revokeToken(Identifier(rawValue: id), by: try await store.systemPrincipal(for: org), origin: .commandLine)
-            print("revoked \(id)")
-            await store.database.close()
+            try await database.withStore { store in
+                let org = try await organisation.resolve(in: store)
+                try await store.revokeToken(Identifier(rawValue: id), by: try await store.systemPrincipal(for: org), origin: .commandLine)
+                print("revoked \(id)")
+            }
         }
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List an organisation's tokens (never their secrets).", discussion: "Example:\n  bulwark token list --format json")
+        static let configuration = CommandConfiguration(
+            abstract: "List an organisation's tokens (never their secrets).", discussion: "Example:\n  bulwark token list --format json")
 
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var organisation: OrganisationOption
         @Option(help: "table or json.") var format: OutputFormat = .table
 
         func run() async throws {
-            let store = try await database.openStore()
-            let org = try await organisation.resolve(in: store)
-            let tokens = try await store.tokens(for: try await store.systemPrincipal(for: org))
-            switch format {
-            case .json: print(try Terminal.json(tokens))
-            case .table:
-                print(Terminal.table(
-                    ["id", "name", "role", "prefix", "created", "revoked"],
-                    tokens.map { [$0.id.rawValue, $0.name, $0.role.rawValue, $0.prefix + "…", $0.createdAt, $0.revokedAt ?? ""] }))
+            try await database.withStore { store in
+                let org = try await organisation.resolve(in: store)
+                let tokens = try await store.tokens(for: try await store.systemPrincipal(for: org))
+                switch format {
+                case .json: print(try Terminal.json(tokens))
+                case .table:
+                    print(
+                        Terminal.table(
+                            ["id", "name", "role", "prefix", "created", "revoked"],
+                            tokens.map { [$0.id.rawValue, $0.name, $0.role.rawValue, $0.prefix + "…", $0.createdAt, $0.revokedAt ?? ""] }))
+                }
             }
-            await store.database.close()
         }
     }
 }

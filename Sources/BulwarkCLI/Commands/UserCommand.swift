@@ -1,8 +1,8 @@
 import ArgumentParser
 import BulwarkCore
-import Foundation
 import BulwarkServer
 import BulwarkStore
+import Foundation
 
 struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "user", abstract: "Manage dashboard users.", subcommands: [Create.self])
@@ -29,17 +29,17 @@ struct UserCommand: AsyncParsableCommand {
         func run() async throws {
             let address = email.trimmingCharacters(in: .whitespaces).lowercased()
             guard address.contains("@"), address.count <= 254, !address.contains(" ") else { throw CLIError("\"\(email)\" is not an email address") }
-            let store = try await database.openStore()
-            let org = try await organisation.resolve(in: store)
-            guard let password = Terminal.readSecret(prompt: "Password for \(address): "), !password.isEmpty else {
-                throw CLIError("no password given; type it at the prompt or pipe it on standard input")
+            try await database.withStore { store in
+                let org = try await organisation.resolve(in: store)
+                guard let password = Terminal.readSecret(prompt: "Password for \(address): "), !password.isEmpty else {
+                    throw CLIError("no password given; type it at the prompt or pipe it on standard input")
+                }
+                if let problem = PasswordHasher.problem(with: password, email: address) { throw CLIError("password refused: \(problem)") }
+                let hash = try await PasswordHasher(cost: bcryptCost).hash(password)
+                let user = try await store.createUser(
+                    email: address, name: name, role: role, passwordHash: hash, in: org.id, actor: "system:cli", origin: .commandLine)
+                print("created \(user.role.rawValue) \(user.email) in \(org.name)")
             }
-            if let problem = PasswordHasher.problem(with: password, email: address) { throw CLIError("password refused: \(problem)") }
-            let hash = try await PasswordHasher(cost: bcryptCost).hash(password)
-            let user = try await store.createUser(
-                email: address, name: name, role: role, passwordHash: hash, in: org.id, actor: "system:cli", origin: .commandLine)
-            print("created \(user.role.rawValue) \(user.email) in \(org.name)")
-            await store.database.close()
         }
     }
 }

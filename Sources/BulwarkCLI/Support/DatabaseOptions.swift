@@ -20,6 +20,20 @@ public struct DatabaseOptions: ParsableArguments {
         database ?? ProcessInfo.processInfo.environment["BULWARK_DATABASE_URL"] ?? "bulwark.sqlite"
     }
 
+    /// Runs `body` with an open, migrated store and closes it afterwards, whether `body` succeeds or throws.
+    func withStore<T>(migrate: Bool = true, _ body: (SQLStore) async throws -> T) async throws -> T {
+        let store = try await openStore(migrate: false)
+        do {
+            if migrate { try await store.migrate() }
+            let result = try await body(store)
+            await store.database.close()
+            return result
+        } catch {
+            await store.database.close()
+            throw error
+        }
+    }
+
     /// Opens the database and brings its schema up to date.
     func openStore(migrate: Bool = true) async throws -> SQLStore {
         var logger = Logger(label: "bulwark.store")
@@ -40,14 +54,17 @@ struct OrganisationOption: ParsableArguments {
         if let org {
             guard let found = try await store.organisation(named: org) else {
                 let known = try await store.allOrganisations().map(\.name)
-                throw CLIError("no organisation named \"\(org)\"; known: \(known.isEmpty ? "none (create one with 'bulwark org create')" : known.joined(separator: ", "))")
+                throw CLIError(
+                    "no organisation named \"\(org)\"; known: \(known.isEmpty ? "none (create one with 'bulwark org create')" : known.joined(separator: ", "))"
+                )
             }
             return found
         }
         let all = try await store.allOrganisations()
         guard all.count == 1 else {
             throw CLIError(
-                all.isEmpty ? "the database has no organisations yet; create one with 'bulwark org create NAME --kind operator' or run 'bulwark demo'"
+                all.isEmpty
+                    ? "the database has no organisations yet; create one with 'bulwark org create NAME --kind operator' or run 'bulwark demo'"
                     : "several organisations exist; pick one with --org (\(all.map(\.name).joined(separator: ", ")))")
         }
         return all[0]

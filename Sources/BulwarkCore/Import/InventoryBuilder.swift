@@ -65,7 +65,8 @@ struct InventoryBuilder {
             return
         }
         guard existing == incoming else {
-            throw .field(source: document.source, line: line, field: field, message: "\"\(incoming)\" contradicts \"\(existing)\" given on line \(firstLine)")
+            throw .field(
+                source: document.source, line: line, field: field, message: "\"\(incoming)\" contradicts \"\(existing)\" given on line \(firstLine)")
         }
     }
 }

@@ -23,7 +23,9 @@ enum InventoryCSVReader {
             name = String(name.map { $0 == " " || $0 == "-" ? "_" : $0 })
             name = aliases[name] ?? name
             guard known.contains(name) else {
-                throw .format(source: source, line: header.line, message: "unknown column '\(raw)'; known columns are \(known.sorted().joined(separator: ", "))")
+                throw .format(
+                    source: source, line: header.line, message: "unknown column '\(raw)'; known columns are \(known.sorted().joined(separator: ", "))"
+                )
             }
             guard columns[name] == nil else { throw .format(source: source, line: header.line, message: "column '\(name)' appears twice") }
             columns[name] = index
@@ -75,7 +77,8 @@ enum InventoryCSVReader {
                     model: model, firmware: firmware, site: site, segment: segment,
                     ipAddress: try InventoryField.ip(value("ip"), field: "ip", line: line, source: source),
                     macAddress: try InventoryField.mac(value("mac"), field: "mac", line: line, source: source),
-                    credentialState: try InventoryField.credentialState(value("credential_state"), field: "credential_state", line: line, source: source),
+                    credentialState: try InventoryField.credentialState(
+                        value("credential_state"), field: "credential_state", line: line, source: source),
                     lastSeen: try InventoryField.timestamp(value("last_seen"), field: "last_seen", line: line, source: source)
                 ))
         }
@@ -129,7 +132,8 @@ struct CSVRecords {
             switch byte {
             case UInt8(ascii: "\""):
                 guard field.isEmpty, !wasQuoted else {
-                    throw .format(source: source, line: line, message: "a quote inside an unquoted field; quote the whole field and double inner quotes")
+                    throw .format(
+                        source: source, line: line, message: "a quote inside an unquoted field; quote the whole field and double inner quotes")
                 }
                 quoted = true
                 wasQuoted = true

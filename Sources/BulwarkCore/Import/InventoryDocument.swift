@@ -65,7 +65,10 @@ public struct InventoryDocument: Sendable, Hashable {
         public var credentialState: CredentialState
         public var lastSeen: String?
 
-        public init(line: Int, serial: String, model: String, firmware: String?, site: String?, segment: String?, ipAddress: IPAddress?, macAddress: MACAddress?, credentialState: CredentialState, lastSeen: String?) {
+        public init(
+            line: Int, serial: String, model: String, firmware: String?, site: String?, segment: String?, ipAddress: IPAddress?,
+            macAddress: MACAddress?, credentialState: CredentialState, lastSeen: String?
+        ) {
             self.line = line
             self.serial = serial
             self.model = model

@@ -53,7 +53,8 @@ enum InventoryJSONReader {
         "supportuntil", "site", "segment", "internetexposed", "ip", "mac", "credentialstate", "lastseen",
     ]
 
-    static func readDevices(_ elements: [LocatedJSON.Located], path: String, into builder: inout InventoryBuilder, source: String) throws(ImportError) {
+    static func readDevices(_ elements: [LocatedJSON.Located], path: String, into builder: inout InventoryBuilder, source: String) throws(ImportError)
+    {
         for (index, element) in elements.enumerated() {
             let row = try Row(element, path: "\(path)[\(index)]", allowed: deviceKeys, source: source)
             let product = try row.product(required: true)
@@ -63,17 +64,21 @@ enum InventoryJSONReader {
             let site = try row.text("site", required: false)
             let segment = try row.text("segment", required: false)
             if let segment {
-                guard let site else { throw .field(source: source, line: row.line, field: "\(row.path).site", message: "is required when a segment is given") }
+                guard let site else {
+                    throw .field(source: source, line: row.line, field: "\(row.path).site", message: "is required when a segment is given")
+                }
                 try builder.addSegment(.init(line: row.line, site: site, name: segment, internetExposed: try row.flag("internetexposed")))
             }
             try builder.addDevice(
                 .init(
                     line: row.line, serial: try row.text("serial", required: true)!, model: product.model, firmware: release?.version, site: site,
-                    segment: segment, ipAddress: try InventoryField.ip(try row.text("ip", required: false), field: row.field("ip"), line: row.line, source: source),
+                    segment: segment,
+                    ipAddress: try InventoryField.ip(try row.text("ip", required: false), field: row.field("ip"), line: row.line, source: source),
                     macAddress: try InventoryField.mac(try row.text("mac", required: false), field: row.field("mac"), line: row.line, source: source),
                     credentialState: try InventoryField.credentialState(
                         try row.text("credentialstate", required: false), field: row.field("credentialstate"), line: row.line, source: source),
-                    lastSeen: try InventoryField.timestamp(try row.text("lastseen", required: false), field: row.field("lastseen"), line: row.line, source: source)
+                    lastSeen: try InventoryField.timestamp(
+                        try row.text("lastseen", required: false), field: row.field("lastseen"), line: row.line, source: source)
                 ))
         }
     }
@@ -101,7 +106,9 @@ enum InventoryJSONReader {
             for (key, value) in members {
                 let name = InventoryJSONReader.normalise(key)
                 guard allowed.contains(name) else {
-                    throw .field(source: source, line: value.line, field: "\(path).\(key)", message: "is not a known member; expected one of \(allowed.sorted().joined(separator: ", "))")
+                    throw .field(
+                        source: source, line: value.line, field: "\(path).\(key)",
+                        message: "is not a known member; expected one of \(allowed.sorted().joined(separator: ", "))")
                 }
                 guard values[name] == nil else { throw .field(source: source, line: value.line, field: "\(path).\(key)", message: "appears twice") }
                 values[name] = value
@@ -132,7 +139,8 @@ enum InventoryJSONReader {
             case .bool(let value, _): return value
             case .null: return nil
             case .string(let text, _): return try InventoryField.flag(text, field: field(name), line: located.line, source: source)
-            default: throw .field(source: source, line: located.line, field: field(name), message: "must be true or false, not \(located.value.typeName)")
+            default:
+                throw .field(source: source, line: located.line, field: field(name), message: "must be true or false, not \(located.value.typeName)")
             }
         }
 
@@ -151,11 +159,15 @@ enum InventoryJSONReader {
 
         func release() throws(ImportError) -> InventoryDocument.ReleaseRow? {
             let versionKey = values["version"] != nil ? "version" : "firmware"
-            guard let version = try text(versionKey, required: values["releasedon"] != nil || values["supportuntil"] != nil || path.contains("releases")) else {
+            guard
+                let version = try text(
+                    versionKey, required: values["releasedon"] != nil || values["supportuntil"] != nil || path.contains("releases"))
+            else {
                 return nil
             }
             let releasedOn = try InventoryField.day(try text("releasedon", required: false), field: field("releasedon"), line: line, source: source)
-            let supportUntil = try InventoryField.day(try text("supportuntil", required: false), field: field("supportuntil"), line: line, source: source)
+            let supportUntil = try InventoryField.day(
+                try text("supportuntil", required: false), field: field("supportuntil"), line: line, source: source)
             return .init(line: line, model: try model(), version: version, releasedOn: releasedOn, supportUntil: supportUntil)
         }
     }

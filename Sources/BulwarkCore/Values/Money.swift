@@ -24,9 +24,11 @@ public struct Currency: Hashable, Sendable, Codable, CustomStringConvertible {
 
     // Exponents from the ISO 4217 list (SIX Financial Information, "List One").
     static let known: [String: Currency] = Dictionary(
-        uniqueKeysWithValues: [eur, usd, gbp, chf, jpy, kwd, Currency(code: "SEK", exponent: 2), Currency(code: "NOK", exponent: 2),
-                               Currency(code: "DKK", exponent: 2), Currency(code: "PLN", exponent: 2), Currency(code: "CAD", exponent: 2),
-                               Currency(code: "AUD", exponent: 2)].map { ($0.code, $0) }
+        uniqueKeysWithValues: [
+            eur, usd, gbp, chf, jpy, kwd, Currency(code: "SEK", exponent: 2), Currency(code: "NOK", exponent: 2),
+            Currency(code: "DKK", exponent: 2), Currency(code: "PLN", exponent: 2), Currency(code: "CAD", exponent: 2),
+            Currency(code: "AUD", exponent: 2),
+        ].map { ($0.code, $0) }
     )
 
     public var description: String { code }

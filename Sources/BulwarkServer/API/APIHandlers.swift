@@ -49,7 +49,8 @@ struct APIHandlers: APIProtocol {
         return .ok(
             .init(
                 body: .json(
-                    .init(devices: page.devices.map { APIMapping.device($0, on: today) }, total: page.total, page: page.page, perPage: page.perPage))))
+                    .init(devices: page.devices.map { APIMapping.device($0, on: today) }, total: page.total, page: page.page, perPage: page.perPage)))
+        )
     }
 
     func getDevice(_ input: Operations.GetDevice.Input) async throws -> Operations.GetDevice.Output {

@@ -30,7 +30,9 @@ struct InventoryImportController {
             throw ImportError.tooLarge(source: "request body", bytes: InventoryDocument.maximumBytes + 1, limit: InventoryDocument.maximumBytes)
         }
         let bytes = Array(buffer.readableBytesView)
-        guard !bytes.isEmpty else { throw ImportError.format(source: "request body", line: 1, message: "the body is empty; send the CSV or JSON file") }
+        guard !bytes.isEmpty else {
+            throw ImportError.format(source: "request body", line: 1, message: "the body is empty; send the CSV or JSON file")
+        }
         let document = try InventoryDocument.parse(bytes, source: "request body")
         let report = try await store.importInventory(document, by: principal, origin: context.origin)
         let encoder = JSONEncoder()

@@ -49,7 +49,8 @@ public struct DemoWorld: Sendable {
                 let org = [manufacturer, operatorOrg, insurer].first { $0.name == orgName }!
                 let secret = password ?? Self.randomPassword()
                 try await store.createUser(
-                    email: email, name: name, role: role, passwordHash: try await hasher.hash(secret), in: org.id, actor: "system:demo", origin: .commandLine)
+                    email: email, name: name, role: role, passwordHash: try await hasher.hash(secret), in: org.id, actor: "system:demo",
+                    origin: .commandLine)
                 logins.append(Login(organisation: orgName, kind: org.kind, email: email, role: role, password: secret))
             }
             progress?("building the manufacturer's product lines and releases")
@@ -111,18 +112,34 @@ public struct DemoWorld: Sendable {
 
     /// The shared trunk's releases. Component versions are real upstream versions of the period.
     static let releases: [DemoRelease] = [
-        DemoRelease(version: "2.1.0", ageDays: 1_710, supportDays: 1_095, components: components(busybox: "1.29.3", openssl: "1.0.2k", dropbear: "2018.76", kernel: "4.4.60")),
-        DemoRelease(version: "2.4.2", ageDays: 1_180, supportDays: 1_095, components: components(busybox: "1.31.1", openssl: "1.1.1k", dropbear: "2020.81", kernel: "4.14.180")),
-        DemoRelease(version: "3.0.1", ageDays: 610, supportDays: 1_460, components: components(busybox: "1.35.0", openssl: "3.0.8", dropbear: "2022.82", kernel: "5.10.120")),
-        DemoRelease(version: "3.2.0", ageDays: 95, supportDays: 1_825, components: components(busybox: "1.36.1", openssl: "3.0.13", dropbear: "2022.83", kernel: "5.15.148")),
+        DemoRelease(
+            version: "2.1.0", ageDays: 1_710, supportDays: 1_095,
+            components: components(busybox: "1.29.3", openssl: "1.0.2k", dropbear: "2018.76", kernel: "4.4.60")),
+        DemoRelease(
+            version: "2.4.2", ageDays: 1_180, supportDays: 1_095,
+            components: components(busybox: "1.31.1", openssl: "1.1.1k", dropbear: "2020.81", kernel: "4.14.180")),
+        DemoRelease(
+            version: "3.0.1", ageDays: 610, supportDays: 1_460,
+            components: components(busybox: "1.35.0", openssl: "3.0.8", dropbear: "2022.82", kernel: "5.10.120")),
+        DemoRelease(
+            version: "3.2.0", ageDays: 95, supportDays: 1_825,
+            components: components(busybox: "1.36.1", openssl: "3.0.13", dropbear: "2022.83", kernel: "5.15.148")),
     ]
 
     static func components(busybox: String, openssl: String, dropbear: String, kernel: String) -> [ComponentInput] {
         [
-            ComponentInput(name: "busybox", version: busybox, supplier: "BusyBox", purl: "pkg:generic/busybox@\(busybox)", cpe: "cpe:2.3:a:busybox:busybox:\(busybox):*:*:*:*:*:*:*"),
-            ComponentInput(name: "openssl", version: openssl, supplier: "OpenSSL Software Foundation", purl: "pkg:generic/openssl@\(openssl)", cpe: "cpe:2.3:a:openssl:openssl:\(openssl):*:*:*:*:*:*:*"),
-            ComponentInput(name: "dropbear", version: dropbear, supplier: "Matt Johnston", purl: "pkg:generic/dropbear@\(dropbear)", cpe: "cpe:2.3:a:dropbear_ssh_project:dropbear_ssh:\(dropbear):*:*:*:*:*:*:*"),
-            ComponentInput(name: "linux", version: kernel, supplier: "kernel.org", purl: "pkg:generic/linux@\(kernel)", cpe: "cpe:2.3:o:linux:linux_kernel:\(kernel):*:*:*:*:*:*:*"),
+            ComponentInput(
+                name: "busybox", version: busybox, supplier: "BusyBox", purl: "pkg:generic/busybox@\(busybox)",
+                cpe: "cpe:2.3:a:busybox:busybox:\(busybox):*:*:*:*:*:*:*"),
+            ComponentInput(
+                name: "openssl", version: openssl, supplier: "OpenSSL Software Foundation", purl: "pkg:generic/openssl@\(openssl)",
+                cpe: "cpe:2.3:a:openssl:openssl:\(openssl):*:*:*:*:*:*:*"),
+            ComponentInput(
+                name: "dropbear", version: dropbear, supplier: "Matt Johnston", purl: "pkg:generic/dropbear@\(dropbear)",
+                cpe: "cpe:2.3:a:dropbear_ssh_project:dropbear_ssh:\(dropbear):*:*:*:*:*:*:*"),
+            ComponentInput(
+                name: "linux", version: kernel, supplier: "kernel.org", purl: "pkg:generic/linux@\(kernel)",
+                cpe: "cpe:2.3:o:linux:linux_kernel:\(kernel):*:*:*:*:*:*:*"),
         ]
     }
 
@@ -131,12 +148,16 @@ public struct DemoWorld: Sendable {
         var line = 1
         for product in Self.products {
             document.products.append(
-                .init(line: line, model: product.model, name: product.name, manufacturer: Self.manufacturerName, productLine: product.line, trunk: Self.trunk, category: product.category))
+                .init(
+                    line: line, model: product.model, name: product.name, manufacturer: Self.manufacturerName, productLine: product.line,
+                    trunk: Self.trunk, category: product.category))
             line += 1
             for release in Self.releases {
                 let released = today.adding(days: -release.ageDays)
                 document.releases.append(
-                    .init(line: line, model: product.model, version: release.version, releasedOn: released, supportUntil: released.adding(days: release.supportDays)))
+                    .init(
+                        line: line, model: product.model, version: release.version, releasedOn: released,
+                        supportUntil: released.adding(days: release.supportDays)))
                 line += 1
             }
         }
@@ -153,12 +174,17 @@ public struct DemoWorld: Sendable {
     static let sites = [
         DemoSite(
             name: "Leeds distribution centre",
-            segments: [("cctv", true, ["camera"]), ("building-automation", false, ["thermostat", "smart plug"]), ("warehouse-iot", false, ["smart plug", "camera"])],
+            segments: [
+                ("cctv", true, ["camera"]), ("building-automation", false, ["thermostat", "smart plug"]),
+                ("warehouse-iot", false, ["smart plug", "camera"]),
+            ],
             devices: 140, subnet: 10),
         DemoSite(
             name: "Manchester Arndale store",
             segments: [("store-cctv", false, ["camera"]), ("store-iot", true, ["smart plug", "thermostat"])], devices: 90, subnet: 20),
-        DemoSite(name: "Bristol Cabot store", segments: [("store-cctv", false, ["camera"]), ("store-iot", false, ["smart plug", "thermostat"])], devices: 74, subnet: 30),
+        DemoSite(
+            name: "Bristol Cabot store", segments: [("store-cctv", false, ["camera"]), ("store-iot", false, ["smart plug", "thermostat"])],
+            devices: 74, subnet: 30),
     ]
 
     func fleet(today: CalendarDay) -> InventoryDocument {
@@ -168,10 +194,15 @@ public struct DemoWorld: Sendable {
         // The operator records the products and releases it runs, as its own asset register does.
         for product in Self.products {
             document.products.append(
-                .init(line: line, model: product.model, name: product.name, manufacturer: Self.manufacturerName, productLine: nil, trunk: nil, category: product.category))
+                .init(
+                    line: line, model: product.model, name: product.name, manufacturer: Self.manufacturerName, productLine: nil, trunk: nil,
+                    category: product.category))
             for release in Self.releases {
                 let released = today.adding(days: -release.ageDays)
-                document.releases.append(.init(line: line, model: product.model, version: release.version, releasedOn: released, supportUntil: released.adding(days: release.supportDays)))
+                document.releases.append(
+                    .init(
+                        line: line, model: product.model, version: release.version, releasedOn: released,
+                        supportUntil: released.adding(days: release.supportDays)))
             }
             line += 1
         }
@@ -188,7 +219,8 @@ public struct DemoWorld: Sendable {
                 let roll = random.next() % 100
                 let release = roll < 12 ? Self.releases[0] : roll < 33 ? Self.releases[1] : roll < 75 ? Self.releases[2] : Self.releases[3]
                 let credentialRoll = random.next() % 100
-                let credential: CredentialState = credentialRoll < (release.version.hasPrefix("2.") ? 30 : 8) ? .default : credentialRoll < 92 ? .changed : .unknown
+                let credential: CredentialState =
+                    credentialRoll < (release.version.hasPrefix("2.") ? 30 : 8) ? .default : credentialRoll < 92 ? .changed : .unknown
                 let prefix = product.model.replacingOccurrences(of: "-", with: "")
                 let serial = "\(prefix)-\(String(format: "%06d", 240_000 + serialNumber * 37 % 100_000 + serialNumber))"
                 serialNumber += 1
@@ -199,7 +231,8 @@ public struct DemoWorld: Sendable {
                 document.devices.append(
                     .init(
                         line: line, serial: serial, model: product.model, firmware: release.version, site: site.name, segment: segment.name,
-                        ipAddress: IPAddress("10.\(site.subnet).\(index % site.segments.count + 1).\(host)"), macAddress: MACAddress(mac), credentialState: credential,
+                        ipAddress: IPAddress("10.\(site.subnet).\(index % site.segments.count + 1).\(host)"), macAddress: MACAddress(mac),
+                        credentialState: credential,
                         lastSeen: lastSeen))
                 line += 1
             }

@@ -76,7 +76,8 @@ struct Problem: Codable, Sendable {
         case let error as StoreError:
             switch error {
             case .constraint(let what): self.init(status: .conflict, detail: what, instance: instance)
-            default: self.init(status: .internalServerError, detail: "the database could not complete the request; see the server log", instance: instance)
+            default:
+                self.init(status: .internalServerError, detail: "the database could not complete the request; see the server log", instance: instance)
             }
         default:
             self.init(status: .internalServerError, detail: "an internal error occurred; see the server log", instance: instance)

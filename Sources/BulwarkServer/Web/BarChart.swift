@@ -17,7 +17,8 @@ struct BarChart {
         let height = max(1, bars.count) * rowHeight + 8
         let maximum = max(1, bars.map(\.value).max() ?? 1)
         let barSpace = width - labelWidth - valueWidth
-        var svg = "<svg class=\"chart\" role=\"img\" aria-label=\"\(Self.escape(title))\" viewBox=\"0 0 \(width) \(height)\" width=\"\(width)\" height=\"\(height)\" xmlns=\"http://www.w3.org/2000/svg\">"
+        var svg =
+            "<svg class=\"chart\" role=\"img\" aria-label=\"\(Self.escape(title))\" viewBox=\"0 0 \(width) \(height)\" width=\"\(width)\" height=\"\(height)\" xmlns=\"http://www.w3.org/2000/svg\">"
         svg += "<title>\(Self.escape(title))</title>"
         for (index, bar) in bars.enumerated() {
             let y = 4 + index * rowHeight

@@ -26,11 +26,14 @@ struct DashboardController {
     /// The page chrome for the organisation asked for with `?org=`, or the user's own.
     func chrome(_ request: Request, context: Context, section: String) async throws -> PageChrome {
         let principal = try context.requirePrincipal()
-        guard let session = context.session else { throw HTTPError(.forbidden, message: "the dashboard needs a signed-in session; API tokens use /api/v1") }
+        guard let session = context.session else {
+            throw HTTPError(.forbidden, message: "the dashboard needs a signed-in session; API tokens use /api/v1")
+        }
         let readable = try await store.organisations(visibleTo: principal)
         let requested = request.uri.queryParameters["org"].map { Identifier<Organisation>(rawValue: String($0)) } ?? principal.organisation
         guard let viewing = readable.first(where: { $0.id == requested }) else { throw AccessError.notFound("organisation \(requested)") }
-        return PageChrome(principal: principal, email: session.user.email, csrfToken: session.csrfToken, viewing: viewing, readable: readable, section: section)
+        return PageChrome(
+            principal: principal, email: session.user.email, csrfToken: session.csrfToken, viewing: viewing, readable: readable, section: section)
     }
 
     func home(_ request: Request, context: Context) async throws -> Response {
@@ -58,7 +61,9 @@ struct DashboardController {
                 "sites": sites.map { site -> [String: Any] in
                     [
                         "name": site.name, "devices": site.deviceCount,
-                        "segments": site.segments.map { ["site": site.name, "name": $0.name, "exposed": $0.internetExposed, "devices": $0.deviceCount] },
+                        "segments": site.segments.map {
+                            ["site": site.name, "name": $0.name, "exposed": $0.internetExposed, "devices": $0.deviceCount]
+                        },
                     ]
                 },
             ], chrome: chrome)
@@ -103,7 +108,8 @@ struct DashboardController {
             values: [
                 "devices": result.devices.map { d -> [String: Any] in
                     [
-                        "serial": d.serial, "link": "/devices/\(d.serial.addingPercentEncoding(withAllowedCharacters: Self.pathSegment) ?? d.serial)\(orgSuffix)",
+                        "serial": d.serial,
+                        "link": "/devices/\(d.serial.addingPercentEncoding(withAllowedCharacters: Self.pathSegment) ?? d.serial)\(orgSuffix)",
                         "model": d.model, "product": d.productName, "firmware": d.firmwareVersion ?? "unknown", "site": d.site ?? "",
                         "segment": d.segment ?? "", "exposed": d.internetExposed, "ip": d.ipAddress ?? "", "credential": d.credentialState.rawValue,
                         "isDefault": d.credentialState == .default, "outOfSupport": d.isOutOfSupport(on: today), "lastSeen": d.lastSeen ?? "",
@@ -112,7 +118,9 @@ struct DashboardController {
                 "total": result.total, "page": result.page, "pageCount": result.pageCount,
                 "hasPrevious": result.page > 1, "previous": link(page: result.page - 1),
                 "hasNext": result.page < result.pageCount, "next": link(page: result.page + 1),
-                "models": products.map { ["value": $0.product.model, "label": "\($0.product.name) (\($0.product.model))", "selected": $0.product.model == query.model] },
+                "models": products.map {
+                    ["value": $0.product.model, "label": "\($0.product.name) (\($0.product.model))", "selected": $0.product.model == query.model]
+                },
                 "sites": sites.map { ["value": $0.name, "selected": $0.name == query.site] },
                 "segments": Set(sites.flatMap { $0.segments.map(\.name) }).sorted().map { ["value": $0, "selected": $0 == query.segment] },
                 "credentialOptions": CredentialState.allCases.map { ["value": $0.rawValue, "selected": $0 == credential] },

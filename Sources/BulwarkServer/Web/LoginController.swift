@@ -35,7 +35,8 @@ struct LoginController {
         if context.principal != nil, error == nil { return Response(status: .seeOther, headers: [.location: "/"]) }
         // Keep the token of a form already open in another tab, so opening a second sign-in page does not break the first.
         let existing = request.cookies[Self.loginCSRFCookie]?.value ?? ""
-        let token = existing.count == 43 && existing.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) ? existing : Secrets.random()
+        let token =
+            existing.count == 43 && existing.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) ? existing : Secrets.random()
         let next = Self.safeNext(request.uri.queryParameters["next"].map(String.init))
         var response = pages.render(
             "login", title: "Sign in",
@@ -53,7 +54,8 @@ struct LoginController {
         let password = form["password"] ?? ""
         // Double-submit cookie: a cross-site page cannot read our cookie to copy it into its own form.
         guard let cookie = request.cookies[Self.loginCSRFCookie]?.value, let sent = form["_csrf"], Secrets.constantTimeEquals(cookie, sent) else {
-            return try await showForm(request, context: context, error: "The sign-in form expired. Please try again.", email: email, status: .forbidden)
+            return try await showForm(
+                request, context: context, error: "The sign-in form expired. Please try again.", email: email, status: .forbidden)
         }
         let since = store.clock.now().addingTimeInterval(-Self.window)
         let emailKey = "email:\(email)"
@@ -74,13 +76,15 @@ struct LoginController {
         try await store.clearFailedLogins(key: emailKey)
         let secret = Secrets.random()
         try await store.createSession(
-            for: candidate.user, secretHash: Secrets.digest(secret), csrfToken: Secrets.random(), lifetime: Self.sessionLifetime, origin: context.origin)
+            for: candidate.user, secretHash: Secrets.digest(secret), csrfToken: Secrets.random(), lifetime: Self.sessionLifetime,
+            origin: context.origin)
         var response = Response(status: .seeOther, headers: [.location: Self.safeNext(form["next"])])
         response.setCookie(
             Cookie(
                 name: AuthenticationMiddleware.sessionCookie, value: secret, maxAge: Int(Self.sessionLifetime), path: "/", secure: secureCookies,
                 httpOnly: true, sameSite: .lax))
-        response.setCookie(Cookie(name: Self.loginCSRFCookie, value: "", maxAge: 0, path: "/login", secure: secureCookies, httpOnly: true, sameSite: .strict))
+        response.setCookie(
+            Cookie(name: Self.loginCSRFCookie, value: "", maxAge: 0, path: "/login", secure: secureCookies, httpOnly: true, sameSite: .strict))
         return response
     }
 
@@ -90,7 +94,8 @@ struct LoginController {
         }
         var response = Response(status: .seeOther, headers: [.location: "/login"])
         response.setCookie(
-            Cookie(name: AuthenticationMiddleware.sessionCookie, value: "", maxAge: 0, path: "/", secure: secureCookies, httpOnly: true, sameSite: .lax))
+            Cookie(
+                name: AuthenticationMiddleware.sessionCookie, value: "", maxAge: 0, path: "/", secure: secureCookies, httpOnly: true, sameSite: .lax))
         return response
     }
 

@@ -145,7 +145,8 @@ struct SQLiteSource: ConnectionPoolSource, Sendable {
             do {
                 // WAL lets readers run beside the one writer; NORMAL sync is durable in WAL mode across
                 // application crashes (SQLite docs, "Write-Ahead Logging" §5).
-                for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 10000"] {
+                for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 10000"]
+                {
                     _ = try await connection.query(pragma)
                 }
             } catch {

@@ -20,16 +20,20 @@ public struct ComponentInput: Hashable, Sendable {
 
 extension SQLStore {
     /// Replaces the components of one firmware release of the principal's organisation, in one transaction.
-    public func setComponents(_ components: [ComponentInput], model: String, version: String, by principal: Principal, origin: RequestOrigin) async throws {
+    public func setComponents(
+        _ components: [ComponentInput], model: String, version: String, by principal: Principal, origin: RequestOrigin
+    ) async throws {
         try requireWriter(principal)
         let org = principal.organisation.rawValue
         try await database.transaction { db in
-            guard let row = try await db.raw(
-                """
-                SELECT r.id FROM firmware_releases r JOIN products p ON p.id = r.product_id AND p.org_id = r.org_id
-                WHERE r.org_id = \(bind: org) AND p.model = \(bind: model) AND r.version = \(bind: version)
-                """
-            ).first() else { throw AccessError.notFound("release \(version) of \(model)") }
+            guard
+                let row = try await db.raw(
+                    """
+                    SELECT r.id FROM firmware_releases r JOIN products p ON p.id = r.product_id AND p.org_id = r.org_id
+                    WHERE r.org_id = \(bind: org) AND p.model = \(bind: model) AND r.version = \(bind: version)
+                    """
+                ).first()
+            else { throw AccessError.notFound("release \(version) of \(model)") }
             let releaseID = try row.string("id")
             try await db.raw("DELETE FROM components WHERE org_id = \(bind: org) AND release_id = \(bind: releaseID)").run()
             for c in components {
@@ -48,7 +52,9 @@ extension SQLStore {
     }
 
     /// Components of one release of an organisation the principal may read.
-    public func components(model: String, version: String, organisation: Identifier<Organisation>?, for principal: Principal) async throws -> [Component] {
+    public func components(
+        model: String, version: String, organisation: Identifier<Organisation>?, for principal: Principal
+    ) async throws -> [Component] {
         let org = try readableOrganisation(organisation, for: principal)
         return try await database.withConnection { db in
             try await db.raw(

@@ -19,7 +19,8 @@ extension SQLStore {
     ) async throws -> APIToken {
         try requireOwner(principal)
         guard role <= principal.role else { throw AccessError.forbidden("a token cannot have more rights than its creator") }
-        let token = APIToken(id: .random(), organisation: principal.organisation, name: name, role: role, prefix: prefix, createdAt: now(), revokedAt: nil)
+        let token = APIToken(
+            id: .random(), organisation: principal.organisation, name: name, role: role, prefix: prefix, createdAt: now(), revokedAt: nil)
         try await database.transaction { db in
             try await db.raw(
                 """
@@ -28,7 +29,9 @@ extension SQLStore {
                         \(bind: secretHash), \(bind: principal.auditName), \(bind: token.createdAt), NULL)
                 """
             ).run()
-            try await audit(db, organisation: principal.organisation, actor: principal.auditName, action: "token.create", subject: name, detail: "\(role.rawValue), \(prefix)…", origin: origin)
+            try await audit(
+                db, organisation: principal.organisation, actor: principal.auditName, action: "token.create", subject: name,
+                detail: "\(role.rawValue), \(prefix)…", origin: origin)
         }
         return token
     }
@@ -37,14 +40,18 @@ extension SQLStore {
     public func revokeToken(_ id: Identifier<APIToken>, by principal: Principal, origin: RequestOrigin) async throws {
         try requireOwner(principal)
         try await database.transaction { db in
-            guard let row = try await db.raw(
-                "SELECT name, revoked_at FROM api_tokens WHERE id = \(bind: id.rawValue) AND org_id = \(bind: principal.organisation.rawValue)"
-            ).first() else { throw AccessError.notFound("token \(id)") }
+            guard
+                let row = try await db.raw(
+                    "SELECT name, revoked_at FROM api_tokens WHERE id = \(bind: id.rawValue) AND org_id = \(bind: principal.organisation.rawValue)"
+                ).first()
+            else { throw AccessError.notFound("token \(id)") }
             guard try row.optionalString("revoked_at") == nil else { return }
             try await db.raw(
                 "UPDATE api_tokens SET revoked_at = \(bind: now()) WHERE id = \(bind: id.rawValue) AND org_id = \(bind: principal.organisation.rawValue)"
             ).run()
-            try await audit(db, organisation: principal.organisation, actor: principal.auditName, action: "token.revoke", subject: try row.string("name"), detail: id.rawValue, origin: origin)
+            try await audit(
+                db, organisation: principal.organisation, actor: principal.auditName, action: "token.revoke", subject: try row.string("name"),
+                detail: id.rawValue, origin: origin)
         }
     }
 
@@ -61,12 +68,15 @@ extension SQLStore {
     /// The principal for a presented token secret's digest, or `nil` when unknown or revoked.
     public func principal(forTokenHash secretHash: String) async throws -> Principal? {
         try await database.withConnection { db in
-            guard let row = try await db.raw(
-                "SELECT id, org_id, name, role, prefix, created_at, revoked_at FROM api_tokens WHERE secret_hash = \(bind: secretHash)"
-            ).first() else { return nil }
+            guard
+                let row = try await db.raw(
+                    "SELECT id, org_id, name, role, prefix, created_at, revoked_at FROM api_tokens WHERE secret_hash = \(bind: secretHash)"
+                ).first()
+            else { return nil }
             let token = try Self.token(from: row)
             guard token.revokedAt == nil else { return nil }
-            guard let orgRow = try await db.raw("SELECT id, name, kind FROM organisations WHERE id = \(bind: token.organisation.rawValue)").first() else {
+            guard let orgRow = try await db.raw("SELECT id, name, kind FROM organisations WHERE id = \(bind: token.organisation.rawValue)").first()
+            else {
                 return nil
             }
             let organisation = try Self.organisation(from: orgRow)
@@ -97,20 +107,24 @@ extension SQLStore {
                 """
             ).run()
             try await db.raw("DELETE FROM sessions WHERE expires_at < \(bind: now())").run()
-            try await audit(db, organisation: user.organisation, actor: "user:\(user.email)", action: "session.login", subject: user.email, detail: "", origin: origin)
+            try await audit(
+                db, organisation: user.organisation, actor: "user:\(user.email)", action: "session.login", subject: user.email, detail: "",
+                origin: origin)
         }
     }
 
     /// The live session for a cookie secret's digest, or `nil` when unknown or expired.
     public func session(secretHash: String) async throws -> SessionRecord? {
         try await database.withConnection { db in
-            guard let row = try await db.raw(
-                """
-                SELECT u.id, u.org_id, u.email, u.name, u.role, s.csrf_token, s.expires_at
-                FROM sessions s JOIN users u ON u.id = s.user_id
-                WHERE s.secret_hash = \(bind: secretHash) AND s.expires_at > \(bind: now())
-                """
-            ).first() else { return nil }
+            guard
+                let row = try await db.raw(
+                    """
+                    SELECT u.id, u.org_id, u.email, u.name, u.role, s.csrf_token, s.expires_at
+                    FROM sessions s JOIN users u ON u.id = s.user_id
+                    WHERE s.secret_hash = \(bind: secretHash) AND s.expires_at > \(bind: now())
+                    """
+                ).first()
+            else { return nil }
             let user = try Self.user(from: row)
             return SessionRecord(
                 principal: try await principal(forUser: user, db: db), user: user, csrfToken: try row.string("csrf_token"),
@@ -121,9 +135,11 @@ extension SQLStore {
     /// Ends a session (sign-out).
     public func endSession(secretHash: String, origin: RequestOrigin) async throws {
         try await database.transaction { db in
-            guard let row = try await db.raw(
-                "SELECT s.org_id, u.email FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.secret_hash = \(bind: secretHash)"
-            ).first() else { return }
+            guard
+                let row = try await db.raw(
+                    "SELECT s.org_id, u.email FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.secret_hash = \(bind: secretHash)"
+                ).first()
+            else { return }
             try await db.raw("DELETE FROM sessions WHERE secret_hash = \(bind: secretHash)").run()
             try await audit(
                 db, organisation: .init(rawValue: try row.string("org_id")), actor: "user:\(try row.string("email"))", action: "session.logout",

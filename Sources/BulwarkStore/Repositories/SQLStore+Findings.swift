@@ -22,13 +22,15 @@ extension SQLStore {
                 ).run()
             }
             try await audit(
-                db, organisation: principal.organisation, actor: principal.auditName, action: "findings.record", subject: "\(findings.count) findings",
+                db, organisation: principal.organisation, actor: principal.auditName, action: "findings.record",
+                subject: "\(findings.count) findings",
                 detail: Set(findings.map(\.kind)).sorted().joined(separator: ", "), origin: origin)
         }
     }
 
     /// Stored findings about one subject of an organisation the principal may read, most severe first.
-    public func findings(about subject: Finding.Subject, organisation: Identifier<Organisation>?, for principal: Principal) async throws -> [Finding] {
+    public func findings(about subject: Finding.Subject, organisation: Identifier<Organisation>?, for principal: Principal) async throws -> [Finding]
+    {
         let org = try readableOrganisation(organisation, for: principal)
         return try await database.withConnection { db in
             try await db.raw(

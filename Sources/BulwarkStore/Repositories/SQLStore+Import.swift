@@ -30,7 +30,8 @@ extension SQLStore {
             // Firmware releases.
             for row in document.releases {
                 guard let product = snapshot.products[row.model] else {
-                    throw ImportError.field(source: document.source, line: row.line, field: "model", message: "no product with model \"\(row.model)\" is known")
+                    throw ImportError.field(
+                        source: document.source, line: row.line, field: "model", message: "no product with model \"\(row.model)\" is known")
                 }
                 try await snapshot.upsertRelease(row, productID: product.id, org: org, db: db, report: &report)
             }
@@ -44,12 +45,14 @@ extension SQLStore {
             var done = 0
             for row in document.devices {
                 guard let product = snapshot.products[row.model] else {
-                    throw ImportError.field(source: document.source, line: row.line, field: "model", message: "no product with model \"\(row.model)\" is known")
+                    throw ImportError.field(
+                        source: document.source, line: row.line, field: "model", message: "no product with model \"\(row.model)\" is known")
                 }
                 var releaseID: String? = nil
                 if let firmware = row.firmware {
                     guard let release = snapshot.releases[row.model + "\u{1F}" + firmware] else {
-                        throw ImportError.field(source: document.source, line: row.line, field: "firmware", message: "no release \(firmware) of \(row.model) is known")
+                        throw ImportError.field(
+                            source: document.source, line: row.line, field: "firmware", message: "no release \(firmware) of \(row.model) is known")
                     }
                     releaseID = release.id
                 }
@@ -64,7 +67,8 @@ extension SQLStore {
                     id: existing?.id ?? Identifier<Device>.derived(from: org.rawValue, "device", row.serial).rawValue,
                     serial: row.serial, productID: product.id, releaseID: releaseID ?? existing?.releaseID, siteID: siteID ?? existing?.siteID,
                     segmentID: segmentID ?? existing?.segmentID, ip: row.ipAddress?.text ?? existing?.ip, mac: row.macAddress?.text ?? existing?.mac,
-                    credentialState: row.credentialState == .unknown ? (existing?.credentialState ?? CredentialState.unknown.rawValue) : row.credentialState.rawValue,
+                    credentialState: row.credentialState == .unknown
+                        ? (existing?.credentialState ?? CredentialState.unknown.rawValue) : row.credentialState.rawValue,
                     lastSeen: row.lastSeen ?? existing?.lastSeen)
                 if let existing {
                     if existing == state {
@@ -171,7 +175,8 @@ struct InventorySnapshot {
             snapshot.devices[serial] = DeviceState(
                 id: try row.string("id"), serial: serial, productID: try row.string("product_id"), releaseID: try row.optionalString("release_id"),
                 siteID: try row.optionalString("site_id"), segmentID: try row.optionalString("segment_id"), ip: try row.optionalString("ip"),
-                mac: try row.optionalString("mac"), credentialState: try row.string("credential_state"), lastSeen: try row.optionalString("last_seen"))
+                mac: try row.optionalString("mac"), credentialState: try row.string("credential_state"), lastSeen: try row.optionalString("last_seen")
+            )
         }
         return snapshot
     }
@@ -179,7 +184,8 @@ struct InventorySnapshot {
     mutating func upsertLine(name: String, trunk: String?, org: Identifier<Organisation>, db: any SQLDatabase) async throws -> String {
         if let existing = lines[name] {
             if let trunk, trunk != existing.trunk {
-                try await db.raw("UPDATE product_lines SET trunk = \(bind: trunk) WHERE id = \(bind: existing.id) AND org_id = \(bind: org.rawValue)").run()
+                try await db.raw("UPDATE product_lines SET trunk = \(bind: trunk) WHERE id = \(bind: existing.id) AND org_id = \(bind: org.rawValue)")
+                    .run()
                 lines[name] = (existing.id, trunk)
             }
             return existing.id

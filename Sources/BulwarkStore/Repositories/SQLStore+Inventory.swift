@@ -47,7 +47,8 @@ extension SQLStore {
         if let search = query.search?.lowercased(), !search.isEmpty {
             // LIKE is case-insensitive in SQLite and case-sensitive in PostgreSQL; comparing lower-cased text makes both agree.
             let pattern = Self.likeEscaped(search) + "%"
-            filter += " AND (LOWER(d.serial) LIKE \(bind: pattern) ESCAPE '\\' OR LOWER(COALESCE(d.ip, '')) LIKE \(bind: pattern) ESCAPE '\\' OR LOWER(COALESCE(d.mac, '')) LIKE \(bind: pattern) ESCAPE '\\')"
+            filter +=
+                " AND (LOWER(d.serial) LIKE \(bind: pattern) ESCAPE '\\' OR LOWER(COALESCE(d.ip, '')) LIKE \(bind: pattern) ESCAPE '\\' OR LOWER(COALESCE(d.mac, '')) LIKE \(bind: pattern) ESCAPE '\\')"
         }
         let countSQL: SQLQueryString = """
             SELECT COUNT(*) AS n FROM devices d
@@ -67,7 +68,8 @@ extension SQLStore {
     public func device(serial: String, organisation: Identifier<Organisation>?, for principal: Principal) async throws -> DeviceSummary {
         let org = try readableOrganisation(organisation, for: principal)
         return try await database.withConnection { db in
-            guard let row = try await db.raw(Self.deviceColumns + " WHERE d.org_id = \(bind: org.rawValue) AND d.serial = \(bind: serial)").first() else {
+            guard let row = try await db.raw(Self.deviceColumns + " WHERE d.org_id = \(bind: org.rawValue) AND d.serial = \(bind: serial)").first()
+            else {
                 throw AccessError.notFound("device \(serial)")
             }
             return try Self.deviceSummary(from: row)
@@ -130,7 +132,8 @@ extension SQLStore {
                 let productID = try row.string("product_id")
                 releasesByProduct[productID, default: []].append(
                     FirmwareRelease(
-                        id: .init(rawValue: try row.string("id")), organisation: org, product: .init(rawValue: productID), version: try row.string("version"),
+                        id: .init(rawValue: try row.string("id")), organisation: org, product: .init(rawValue: productID),
+                        version: try row.string("version"),
                         releasedOn: try row.day("released_on"), supportUntil: try row.day("support_until")))
             }
             return try await db.raw(
@@ -145,9 +148,11 @@ extension SQLStore {
                 return ProductSummary(
                     product: Product(
                         id: .init(rawValue: id), organisation: org, model: try row.string("model"), name: try row.string("name"),
-                        manufacturer: try row.string("manufacturer"), productLine: try row.optionalString("product_line_id").map { .init(rawValue: $0) },
+                        manufacturer: try row.string("manufacturer"),
+                        productLine: try row.optionalString("product_line_id").map { .init(rawValue: $0) },
                         category: try row.string("category")),
-                    productLineName: try row.optionalString("line_name"), trunk: try row.optionalString("trunk"), releases: releasesByProduct[id] ?? [],
+                    productLineName: try row.optionalString("line_name"), trunk: try row.optionalString("trunk"),
+                    releases: releasesByProduct[id] ?? [],
                     deviceCount: try row.int("n"))
             }
         }

@@ -13,7 +13,9 @@ extension SQLStore {
             try await db.raw(
                 "INSERT INTO organisations (id, name, kind, created_at) VALUES (\(bind: organisation.id.rawValue), \(bind: name), \(bind: kind.rawValue), \(bind: now()))"
             ).run()
-            try await audit(db, organisation: organisation.id, actor: "system:cli", action: "organisation.create", subject: name, detail: kind.rawValue, origin: origin)
+            try await audit(
+                db, organisation: organisation.id, actor: "system:cli", action: "organisation.create", subject: name, detail: kind.rawValue,
+                origin: origin)
         }
         return organisation
     }
@@ -64,7 +66,9 @@ extension SQLStore {
             try await db.raw(
                 "INSERT INTO data_shares (owner_org, reader_org, created_at) VALUES (\(bind: principal.organisation.rawValue), \(bind: reader.rawValue), \(bind: now()))"
             ).run()
-            try await audit(db, organisation: principal.organisation, actor: principal.auditName, action: "share.grant", subject: target.name, detail: "read-only", origin: origin)
+            try await audit(
+                db, organisation: principal.organisation, actor: principal.auditName, action: "share.grant", subject: target.name,
+                detail: "read-only", origin: origin)
         }
     }
 
@@ -75,7 +79,9 @@ extension SQLStore {
             try await db.raw(
                 "DELETE FROM data_shares WHERE owner_org = \(bind: principal.organisation.rawValue) AND reader_org = \(bind: reader.rawValue)"
             ).run()
-            try await audit(db, organisation: principal.organisation, actor: principal.auditName, action: "share.revoke", subject: reader.rawValue, detail: "", origin: origin)
+            try await audit(
+                db, organisation: principal.organisation, actor: principal.auditName, action: "share.revoke", subject: reader.rawValue, detail: "",
+                origin: origin)
         }
     }
 

@@ -26,7 +26,8 @@ extension SQLStore {
                         \(bind: passwordHash), \(bind: now()))
                 """
             ).run()
-            try await audit(db, organisation: organisation, actor: actor, action: "user.create", subject: user.email, detail: role.rawValue, origin: origin)
+            try await audit(
+                db, organisation: organisation, actor: actor, action: "user.create", subject: user.email, detail: role.rawValue, origin: origin)
         }
         return user
     }
@@ -48,9 +49,11 @@ extension SQLStore {
     /// The user with this email, for checking a password at sign-in.
     public func loginCandidate(email: String) async throws -> LoginCandidate? {
         try await database.withConnection { db in
-            guard let row = try await db.raw(
-                "SELECT id, org_id, email, name, role, password_hash FROM users WHERE email = \(bind: email.lowercased())"
-            ).first() else { return nil }
+            guard
+                let row = try await db.raw(
+                    "SELECT id, org_id, email, name, role, password_hash FROM users WHERE email = \(bind: email.lowercased())"
+                ).first()
+            else { return nil }
             return LoginCandidate(user: try Self.user(from: row), passwordHash: try row.string("password_hash"))
         }
     }

@@ -6,6 +6,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import Testing
 
 /// Two operators (Alpha, Bravo) and an insurer that Alpha shares with, each with users and tokens, on a fresh SQLite file.
 ///
@@ -40,16 +41,20 @@ struct TestWorld {
         }
         let alphaSystem = try await store.systemPrincipal(for: alpha)
         let bravoSystem = try await store.systemPrincipal(for: bravo)
-        _ = try await store.importInventory(try inventory(prefix: "ALPHA", count: 30, exposedSite: "Alpha Depot"), by: alphaSystem, origin: .commandLine)
-        _ = try await store.importInventory(try inventory(prefix: "BRAVO", count: 20, exposedSite: "Bravo Lobby"), by: bravoSystem, origin: .commandLine)
+        _ = try await store.importInventory(
+            try inventory(prefix: "ALPHA", count: 30, exposedSite: "Alpha Depot"), by: alphaSystem, origin: .commandLine)
+        _ = try await store.importInventory(
+            try inventory(prefix: "BRAVO", count: 20, exposedSite: "Bravo Lobby"), by: bravoSystem, origin: .commandLine)
         try await store.share(with: insurer.id, by: alphaSystem, origin: .commandLine)
         let issuer = TokenIssuer(store: store)
         let alphaOwner = try await issuer.issue(name: "alpha-owner", role: .owner, by: alphaSystem, origin: .commandLine)
         let alphaViewer = try await issuer.issue(name: "alpha-viewer", role: .viewer, by: alphaSystem, origin: .commandLine)
         let bravoOwner = try await issuer.issue(name: "bravo-owner", role: .owner, by: bravoSystem, origin: .commandLine)
-        let insurerToken = try await issuer.issue(name: "charlie", role: .analyst, by: try await store.systemPrincipal(for: insurer), origin: .commandLine)
+        let insurerToken = try await issuer.issue(
+            name: "charlie", role: .analyst, by: try await store.systemPrincipal(for: insurer), origin: .commandLine)
         return TestWorld(
-            store: store, path: path, alpha: alpha, bravo: bravo, insurer: insurer, alphaOwnerToken: alphaOwner.secret, alphaViewerToken: alphaViewer.secret,
+            store: store, path: path, alpha: alpha, bravo: bravo, insurer: insurer, alphaOwnerToken: alphaOwner.secret,
+            alphaViewerToken: alphaViewer.secret,
             bravoOwnerToken: bravoOwner.secret, bravoTokenID: bravoOwner.token.id, insurerToken: insurerToken.secret)
     }
 
@@ -63,7 +68,8 @@ struct TestWorld {
             let segment = i % 4 == 0 ? "public" : "internal"
             let credential = i % 5 == 0 ? "default" : "changed"
             csv += "\(prefix)-\(String(format: "%04d", i)),\(model),\(prefix) \(model),\(prefix) Devices,\(firmware),\(released),\(until),"
-            csv += "\(exposedSite),\(segment),\(segment == "public"),10.0.\(i / 250).\(i % 250),02:00:00:00:\(String(format: "%02x", i / 256)):\(String(format: "%02x", i % 256)),\(credential)\n"
+            csv +=
+                "\(exposedSite),\(segment),\(segment == "public"),10.0.\(i / 250).\(i % 250),02:00:00:00:\(String(format: "%02x", i / 256)):\(String(format: "%02x", i % 256)),\(credential)\n"
         }
         return try InventoryDocument.parse(Array(csv.utf8), source: "\(prefix).csv")
     }
@@ -98,13 +104,15 @@ struct BrowserSession {
         let form = try await client.execute(uri: "/login", method: .get, headers: [.accept: "text/html"], body: nil)
         let loginCookie = try #require(Self.cookie(named: "bulwark_login_csrf", in: form.headers))
         let token = try #require(Self.hiddenField("_csrf", in: String(buffer: form.body)))
-        let body = "_csrf=\(token)&next=%2F&email=\(email.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)&password=\(password.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)"
+        let body =
+            "_csrf=\(token)&next=%2F&email=\(email.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)&password=\(password.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)"
         let response = try await client.execute(
             uri: "/login", method: .post,
             headers: [.contentType: "application/x-www-form-urlencoded", .cookie: "bulwark_login_csrf=\(loginCookie)", .accept: "text/html"],
             body: ByteBuffer(string: body))
         let session = try #require(Self.cookie(named: "bulwark_session", in: response.headers), "sign-in of \(email) failed with \(response.status)")
-        let home = try await client.execute(uri: "/", method: .get, headers: [.cookie: "bulwark_session=\(session)", .accept: "text/html"], body: nil)
+        let home = try await client.execute(
+            uri: "/", method: .get, headers: [.cookie: "bulwark_session=\(session)", .accept: "text/html"], body: nil)
         let csrf = try #require(Self.hiddenField("_csrf", in: String(buffer: home.body)))
         return BrowserSession(cookie: session, csrf: csrf)
     }
@@ -125,5 +133,3 @@ struct BrowserSession {
         return String(html[range.upperBound...].prefix { $0 != "\"" })
     }
 }
-
-import Testing

@@ -1,0 +1,187 @@
+import Foundation
+import Testing
+
+/// Runs the real `bulwark` executable, as a script or a person would, against a fresh SQLite file.
+struct BulwarkProcess {
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    let database: String
+
+    static func make() -> BulwarkProcess {
+        BulwarkProcess(database: FileManager.default.temporaryDirectory.appendingPathComponent("bulwark-cli-\(UUID().uuidString).sqlite").path)
+    }
+
+    /// The executable built beside the test bundle (`swift build --build-tests` builds both).
+    static var executable: URL {
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        while directory.path != "/", !FileManager.default.isExecutableFile(atPath: directory.appendingPathComponent("bulwark").path) {
+            directory = directory.deletingLastPathComponent()
+        }
+        return directory.appendingPathComponent("bulwark")
+    }
+
+    func run(_ arguments: [String], input: String? = nil, withDatabase: Bool = true) throws -> Result {
+        let process = Process()
+        process.executableURL = Self.executable
+        process.arguments = arguments + (withDatabase ? ["--database", database] : [])
+        let out = Pipe()
+        let err = Pipe()
+        let inPipe = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = inPipe
+        try process.run()
+        if let input { inPipe.fileHandleForWriting.write(Data(input.utf8)) }
+        try inPipe.fileHandleForWriting.close()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(
+            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    func write(_ text: String, name: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("\(UUID().uuidString)-\(name)").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func remove() {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database + suffix) }
+    }
+}
+
+@Suite struct CommandLineTests {
+    static let fleetCSV = """
+        serial,model,product_name,manufacturer,firmware,released_on,support_until,site,segment,internet_exposed,ip,mac,credential_state
+        CAM-1,LC-200,Lumen Cam 200,Lumen,2.1.0,2021-04-01,2024-04-01,Leeds,cctv,true,10.0.0.1,3c:71:bf:00:00:01,default
+        CAM-2,LC-200,Lumen Cam 200,Lumen,3.2.0,2025-08-01,2030-08-01,Leeds,cctv,true,10.0.0.2,3c:71:bf:00:00:02,changed
+        PLUG-1,LP-10,Lumen Plug,Lumen,3.2.0,2025-08-01,2030-08-01,Leeds,office,false,10.0.1.1,3c:71:bf:00:01:01,changed
+
+        """
+
+    @Test func everyCommandsHelpTeachesWithAnExample() throws {
+        let cli = BulwarkProcess.make()
+        let commands = [
+            ["serve"], ["demo"], ["migrate"], ["org", "create"], ["org", "list"], ["org", "share"], ["user", "create"], ["token", "create"],
+            ["token", "revoke"], ["token", "list"], ["import", "inventory"], ["devices", "list"],
+        ]
+        for command in commands {
+            let result = try cli.run(command + ["--help"], withDatabase: false)
+            #expect(result.status == 0, "bulwark \(command.joined(separator: " ")) --help failed")
+            #expect(result.stdout.contains("Example"), "bulwark \(command.joined(separator: " ")) --help has no example")
+            #expect(result.stdout.contains("bulwark \(command.joined(separator: " "))"), "the example should show the command itself")
+        }
+    }
+
+    @Test func importsTheSameFileTwiceAndTheSecondTimeChangesNothing() throws {
+        let cli = BulwarkProcess.make()
+        defer { cli.remove() }
+        #expect(try cli.run(["org", "create", "Harbourside", "--kind", "operator"]).status == 0)
+        let file = try cli.write(Self.fleetCSV, name: "fleet.csv")
+        let first = try cli.run(["import", "inventory", file, "--format", "json"])
+        #expect(first.status == 0, "\(first.stderr)")
+        let report = try JSONSerialization.jsonObject(with: Data(first.stdout.utf8)) as? [String: Any]
+        #expect(report?["devicesCreated"] as? Int == 3)
+        #expect(report?["productsCreated"] as? Int == 2)
+        #expect(report?["segmentsCreated"] as? Int == 2)
+        let second = try cli.run(["import", "inventory", file])
+        #expect(second.stdout.hasPrefix("Harbourside: 0 devices created, 0 updated, 3 unchanged"))
+    }
+
+    @Test func aBadRowFailsWithItsLineAndFieldAndImportsNothing() throws {
+        let cli = BulwarkProcess.make()
+        defer { cli.remove() }
+        _ = try cli.run(["org", "create", "Harbourside", "--kind", "operator"])
+        let broken = Self.fleetCSV.replacingOccurrences(of: "10.0.1.1,", with: "10.0.1.999,")
+        let result = try cli.run(["import", "inventory", try cli.write(broken, name: "broken.csv")])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("broken.csv:4: field 'ip': \"10.0.1.999\" is not an IPv4 or IPv6 address; nothing was imported"))
+        #expect(result.stderr.split(separator: "\n").count == 1, "the error is one line: \(result.stderr)")
+        let list = try cli.run(["devices", "list", "--format", "json"])
+        let json = try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [String: Any]
+        #expect(json?["total"] as? Int == 0)
+    }
+
+    @Test func listsDevicesFilteredAsJSONForScripts() throws {
+        let cli = BulwarkProcess.make()
+        defer { cli.remove() }
+        _ = try cli.run(["org", "create", "Harbourside", "--kind", "operator"])
+        _ = try cli.run(["import", "inventory", try cli.write(Self.fleetCSV, name: "fleet.csv")])
+        let exposedDefaults = try cli.run(["devices", "list", "--credential", "default", "--exposed", "--format", "json"])
+        let json = try JSONSerialization.jsonObject(with: Data(exposedDefaults.stdout.utf8)) as? [String: Any]
+        #expect(json?["total"] as? Int == 1)
+        #expect(((json?["devices"] as? [[String: Any]])?.first)?["serial"] as? String == "CAM-1")
+        let internalOnly = try cli.run(["devices", "list", "--no-exposed"])
+        #expect(internalOnly.stdout.contains("PLUG-1"))
+        #expect(!internalOnly.stdout.contains("CAM-1"))
+    }
+
+    @Test func createsAUserFromAPipedPasswordAndRefusesAShortOne() throws {
+        let cli = BulwarkProcess.make()
+        defer { cli.remove() }
+        _ = try cli.run(["org", "create", "Harbourside", "--kind", "operator"])
+        let short = try cli.run(
+            ["user", "create", "--email", "ana@example.com", "--name", "Ana", "--role", "analyst", "--bcrypt-cost", "4"], input: "short\n")
+        #expect(short.status != 0)
+        #expect(short.stderr.contains("password refused: use at least 12 characters"))
+        let ok = try cli.run(
+            ["user", "create", "--email", "Ana@Example.com", "--name", "Ana", "--role", "analyst", "--bcrypt-cost", "4"],
+            input: "a long enough passphrase\n")
+        #expect(ok.status == 0, "\(ok.stderr)")
+        #expect(ok.stdout == "created analyst ana@example.com in Harbourside\n")
+    }
+
+    @Test func createsAndRevokesATokenShowingTheSecretOnlyOnce() throws {
+        let cli = BulwarkProcess.make()
+        defer { cli.remove() }
+        _ = try cli.run(["org", "create", "Harbourside", "--kind", "operator"])
+        let created = try cli.run(["token", "create", "--name", "collector", "--role", "analyst", "--format", "json"])
+        let token = try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [String: Any]
+        let secret = try #require(token?["secret"] as? String)
+        let id = try #require(token?["id"] as? String)
+        #expect(secret.hasPrefix("bwk_") && secret.count == 47)
+        let listed = try cli.run(["token", "list", "--format", "json"])
+        #expect(!listed.stdout.contains(secret), "a listing must never show the secret")
+        #expect(listed.stdout.contains(String(secret.prefix(10))))
+        #expect(try cli.run(["token", "revoke", id]).stdout == "revoked \(id)\n")
+        let after = try cli.run(["token", "list"])
+        #expect(after.stdout.split(separator: "\n").last?.contains("Z") == true, "the revoked token shows its revocation time")
+    }
+
+    @Test func severalOrganisationsNeedAnExplicitOrg() throws {
+        let cli = BulwarkProcess.make()
+        defer { cli.remove() }
+        _ = try cli.run(["org", "create", "Alpha", "--kind", "operator"])
+        _ = try cli.run(["org", "create", "Bravo", "--kind", "operator"])
+        let result = try cli.run(["devices", "list"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("several organisations exist; pick one with --org (Alpha, Bravo)"))
+    }
+
+    @Test func migrateReportsTheSchemaVersion() throws {
+        let cli = BulwarkProcess.make()
+        defer { cli.remove() }
+        let first = try cli.run(["migrate"])
+        #expect(first.stdout.contains("applied 1: organisations, users, tokens, sessions, audit log"))
+        #expect(first.stdout.contains("schema version 2 (sqlite"))
+        let second = try cli.run(["migrate"])
+        #expect(!second.stdout.contains("applied"))
+    }
+
+    @Test func aMissingFileAndABadDatabaseURLAreExplained() throws {
+        let cli = BulwarkProcess.make()
+        defer { cli.remove() }
+        _ = try cli.run(["org", "create", "Alpha", "--kind", "operator"])
+        let missing = try cli.run(["import", "inventory", "/nonexistent/fleet.csv"])
+        #expect(missing.status != 0)
+        #expect(missing.stderr.contains("cannot open /nonexistent/fleet.csv"))
+        let badURL = try cli.run(["devices", "list", "--database", "/nonexistent-dir/x.sqlite"], withDatabase: false)
+        #expect(badURL.status != 0)
+        #expect(badURL.stderr.contains("directory /nonexistent-dir does not exist"))
+    }
+}
