@@ -26,7 +26,9 @@ import Testing
     func principal(_ role: Role, of organisation: Identifier<Organisation>, kind: Organisation.Kind, shared: Set<Identifier<Organisation>> = [])
         -> Principal
     {
-        Principal(actor: .user(.init(rawValue: "u1"), email: "pat@example.com"), organisation: organisation, organisationKind: kind, role: role, sharedWithMe: shared)
+        Principal(
+            actor: .user(.init(rawValue: "u1"), email: "pat@example.com"), organisation: organisation, organisationKind: kind, role: role,
+            sharedWithMe: shared)
     }
 
     @Test func readsAndWritesItsOwnOrganisation() {

@@ -128,14 +128,16 @@ func parseInventory(_ text: String, source: String = "x.csv") throws(ImportError
     }
 
     @Test func refusesAProductNameThatContradictsAnEarlierRow() {
-        let expected = ImportError.field(source: "x.csv", line: 4, field: "product_name", message: #""Lumen Camera" contradicts "Lumen Cam" given on line 2"#)
+        let expected = ImportError.field(
+            source: "x.csv", line: 4, field: "product_name", message: #""Lumen Camera" contradicts "Lumen Cam" given on line 2"#)
         #expect(throws: expected) {
             try parseInventory("serial,model,product_name\nA,LC-200,Lumen Cam\nB,LC-200,\nC,LC-200,Lumen Camera\n")
         }
     }
 
     @Test func refusesReleaseDatesThatContradictAnEarlierRow() {
-        let expected = ImportError.field(source: "x.csv", line: 3, field: "support_until", message: #""2029-01-01" contradicts "2028-12-31" given on line 2"#)
+        let expected = ImportError.field(
+            source: "x.csv", line: 3, field: "support_until", message: #""2029-01-01" contradicts "2028-12-31" given on line 2"#)
         #expect(throws: expected) {
             try parseInventory("serial,model,firmware,support_until\nA,LC-200,1.0,2028-12-31\nB,LC-200,1.0,2029-01-01\n")
         }

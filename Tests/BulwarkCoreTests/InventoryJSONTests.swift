@@ -33,7 +33,10 @@ import Testing
         let product = try #require(document.products.first)
         #expect(document.products.count == 1)
         #expect(product.line == 3)
-        #expect([product.name, product.manufacturer, product.productLine, product.trunk, product.category] == ["Lumen Cam", "Lumen", "Cameras", "lumen-os", "camera"])
+        #expect(
+            [product.name, product.manufacturer, product.productLine, product.trunk, product.category] == [
+                "Lumen Cam", "Lumen", "Cameras", "lumen-os", "camera",
+            ])
         let release = try #require(document.releases.first)
         #expect(document.releases.count == 1)
         #expect(release.line == 6)
@@ -71,7 +74,8 @@ import Testing
     }
 
     @Test func readsEscapesAndSurrogatePairsInStrings() throws {
-        let document = try parseInventory(#"[{"serial": "CAM-\ud83d\ude00", "model": "LC\u002d200", "manufacturer": "Lumen \"Labs\"\/UK"}]"#, source: "a.json")
+        let document = try parseInventory(
+            #"[{"serial": "CAM-\ud83d\ude00", "model": "LC\u002d200", "manufacturer": "Lumen \"Labs\"\/UK"}]"#, source: "a.json")
         #expect(document.devices.map(\.serial) == ["CAM-😀"])
         #expect(document.products.map(\.model) == ["LC-200"])
         #expect(document.products.map(\.manufacturer) == [#"Lumen "Labs"/UK"#])
@@ -146,7 +150,10 @@ import Testing
         #expect(line == 4)
         #expect(field == "$[0].colour")
         #expect(message.hasPrefix("is not a known member; expected one of category, credentialstate, firmware,"))
-        #expect(throws: ImportError.format(source: "a.json", line: 2, message: "unknown member 'gadgets'; expected products, releases, segments or devices")) {
+        #expect(
+            throws: ImportError.format(
+                source: "a.json", line: 2, message: "unknown member 'gadgets'; expected products, releases, segments or devices")
+        ) {
             try parseInventory("{\"devices\": [],\n \"gadgets\": []}", source: "a.json")
         }
     }
