@@ -98,7 +98,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "BulwarkCoreTests", dependencies: ["BulwarkCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "BulwarkStoreTests", dependencies: ["BulwarkStore", "BulwarkCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BulwarkStoreTests",
+            dependencies: ["BulwarkStore", "BulwarkCore", .product(name: "SQLKit", package: "sql-kit")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "BulwarkServerTests",
             dependencies: [

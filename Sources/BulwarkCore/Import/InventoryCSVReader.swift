@@ -144,8 +144,8 @@ struct CSVRecords {
             case 0x0d:
                 continue
             case 0x0a:
-                line += 1
                 fields.append(try decode(field))
+                line += 1
                 return Record(line: startLine, fields: fields)
             default:
                 guard !wasQuoted else {

@@ -73,12 +73,15 @@ enum InventoryJSONReader {
                 .init(
                     line: row.line, serial: try row.text("serial", required: true)!, model: product.model, firmware: release?.version, site: site,
                     segment: segment,
-                    ipAddress: try InventoryField.ip(try row.text("ip", required: false), field: row.field("ip"), line: row.line, source: source),
-                    macAddress: try InventoryField.mac(try row.text("mac", required: false), field: row.field("mac"), line: row.line, source: source),
+                    ipAddress: try InventoryField.ip(
+                        try row.text("ip", required: false), field: row.field("ip"), line: row.line(of: "ip"), source: source),
+                    macAddress: try InventoryField.mac(
+                        try row.text("mac", required: false), field: row.field("mac"), line: row.line(of: "mac"), source: source),
                     credentialState: try InventoryField.credentialState(
-                        try row.text("credentialstate", required: false), field: row.field("credentialstate"), line: row.line, source: source),
+                        try row.text("credentialstate", required: false), field: row.field("credentialstate"), line: row.line(of: "credentialstate"),
+                        source: source),
                     lastSeen: try InventoryField.timestamp(
-                        try row.text("lastseen", required: false), field: row.field("lastseen"), line: row.line, source: source)
+                        try row.text("lastseen", required: false), field: row.field("lastseen"), line: row.line(of: "lastseen"), source: source)
                 ))
         }
     }
@@ -117,6 +120,9 @@ enum InventoryJSONReader {
         }
 
         func field(_ name: String) -> String { "\(path).\(spelled[name] ?? name)" }
+
+        /// The line of a member's value, so an error points at the member rather than the start of its object.
+        func line(of name: String) -> Int { values[name]?.line ?? line }
 
         func text(_ name: String, required: Bool) throws(ImportError) -> String? {
             guard let located = values[name] else {
@@ -165,9 +171,10 @@ enum InventoryJSONReader {
             else {
                 return nil
             }
-            let releasedOn = try InventoryField.day(try text("releasedon", required: false), field: field("releasedon"), line: line, source: source)
+            let releasedOn = try InventoryField.day(
+                try text("releasedon", required: false), field: field("releasedon"), line: line(of: "releasedon"), source: source)
             let supportUntil = try InventoryField.day(
-                try text("supportuntil", required: false), field: field("supportuntil"), line: line, source: source)
+                try text("supportuntil", required: false), field: field("supportuntil"), line: line(of: "supportuntil"), source: source)
             return .init(line: line, model: try model(), version: version, releasedOn: releasedOn, supportUntil: supportUntil)
         }
     }

@@ -15,7 +15,8 @@ public struct IPAddress: Hashable, Sendable, Codable, CustomStringConvertible {
     /// Parses and canonicalises an address; `nil` when the text is not an address.
     public init?(_ raw: some StringProtocol) {
         let trimmed = String(raw)
-        guard !trimmed.isEmpty, trimmed.utf8.count <= 45 else { return nil }
+        // inet_pton reads a C string: an embedded NUL would hide whatever follows it.
+        guard !trimmed.isEmpty, trimmed.utf8.count <= 45, !trimmed.utf8.contains(0) else { return nil }
         var v4 = in_addr()
         if inet_pton(AF_INET, trimmed, &v4) == 1 {
             var buffer = [CChar](repeating: 0, count: Int(INET_ADDRSTRLEN))

@@ -50,7 +50,9 @@ public enum Timestamp {
         case UInt8(ascii: "Z"), UInt8(ascii: "z"):
             guard index + 1 == bytes.count else { return nil }
         case UInt8(ascii: "+"), UInt8(ascii: "-"):
-            guard index + 6 == bytes.count, bytes[index + 3] == UInt8(ascii: ":"), let oh = two(index + 1), let om = two(index + 4) else {
+            // RFC 3339 §5.6: time-numoffset is ("+" / "-") time-hour ":" time-minute, so 00-23 and 00-59.
+            guard index + 6 == bytes.count, bytes[index + 3] == UInt8(ascii: ":"), let oh = two(index + 1), let om = two(index + 4), oh < 24, om < 60
+            else {
                 return nil
             }
             offsetSeconds = (oh * 3600 + om * 60) * (bytes[index] == UInt8(ascii: "+") ? 1 : -1)

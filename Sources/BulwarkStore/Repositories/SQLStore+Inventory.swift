@@ -126,8 +126,12 @@ extension SQLStore {
         let org = try readableOrganisation(organisation, for: principal)
         return try await database.withConnection { db in
             var releasesByProduct: [String: [FirmwareRelease]] = [:]
+            // SQLite sorts NULL first and PostgreSQL last; "IS NULL" first makes both put unknown values last.
             for row in try await db.raw(
-                "SELECT id, product_id, version, released_on, support_until FROM firmware_releases WHERE org_id = \(bind: org.rawValue) ORDER BY released_on, version"
+                """
+                SELECT id, product_id, version, released_on, support_until FROM firmware_releases WHERE org_id = \(bind: org.rawValue)
+                ORDER BY released_on IS NULL, released_on, version
+                """
             ).all() {
                 let productID = try row.string("product_id")
                 releasesByProduct[productID, default: []].append(
@@ -141,7 +145,7 @@ extension SQLStore {
                 SELECT p.id, p.model, p.name, p.manufacturer, p.product_line_id, p.category, l.name AS line_name, l.trunk,
                        (SELECT COUNT(*) FROM devices d WHERE d.product_id = p.id AND d.org_id = p.org_id) AS n
                 FROM products p LEFT JOIN product_lines l ON l.id = p.product_line_id AND l.org_id = p.org_id
-                WHERE p.org_id = \(bind: org.rawValue) ORDER BY l.name, p.model
+                WHERE p.org_id = \(bind: org.rawValue) ORDER BY l.name IS NULL, l.name, p.model
                 """
             ).all().map { row in
                 let id = try row.string("id")
