@@ -1,0 +1,29 @@
+// swift-tools-version: 6.2
+// Benchmarks live in their own package so the test build never compiles them.
+// Run: swift package --package-path Benchmarks benchmark
+import Foundation
+import PackageDescription
+
+// A path dependency is known by its directory's name, which is whatever the checkout is called.
+let root = URL(fileURLWithPath: Context.packageDirectory).deletingLastPathComponent().lastPathComponent
+
+let package = Package(
+    name: "bulwark-benchmarks",
+    platforms: [.macOS(.v14)],
+    dependencies: [
+        .package(path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        .executableTarget(
+            name: "InventoryImport",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "BulwarkCore", package: root),
+                .product(name: "BulwarkStore", package: root),
+            ],
+            path: "Benchmarks/InventoryImport",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        )
+    ]
+)
