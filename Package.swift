@@ -116,6 +116,7 @@ let package = Package(
             dependencies: [
                 "BulwarkServer", "BulwarkStore", "BulwarkCore", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -4,6 +4,7 @@ import BulwarkStore
 import Foundation
 import Hummingbird
 import NIOCore
+import ServiceLifecycle
 import Testing
 
 /// Where the browser lives. In CI (`CI` set) a missing browser fails the run; locally the test is skipped, visibly.
@@ -38,7 +39,8 @@ enum BrowserEnvironment {
         let app = Application(
             router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "Bulwark"),
             onServerRunning: { channel in portSink.yield(channel.localAddress?.port ?? 0) })
-        let server = Task { try await app.run() }
+        let services = ServiceGroup(configuration: .init(services: [app], logger: app.logger))
+        let server = Task { try await services.run() }
         var iterator = ports.makeAsyncIterator()
         let port = try #require(await iterator.next())
         let site = "http://127.0.0.1:\(port)"
@@ -50,10 +52,7 @@ enum BrowserEnvironment {
         driverProcess.standardOutput = FileHandle.nullDevice
         driverProcess.standardError = FileHandle.nullDevice
         try driverProcess.run()
-        defer {
-            driverProcess.terminate()
-            server.cancel()
-        }
+        defer { driverProcess.terminate() }
         let driverURL = URL(string: "http://127.0.0.1:\(driverPort)")!
         try await Self.waitUntilReady(driverURL)
         let browser = try await WebDriver.start(driver: driverURL, chromium: chromium, javaScript: false)
@@ -88,9 +87,12 @@ enum BrowserEnvironment {
             try await Self.keep(try await browser.screenshot(), name: "device.png")
         } catch {
             await browser.quit()
+            await services.triggerGracefulShutdown()
             throw error
         }
         await browser.quit()
+        await services.triggerGracefulShutdown()
+        try await server.value
         await store.database.close()
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
     }

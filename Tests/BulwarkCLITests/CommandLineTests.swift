@@ -184,4 +184,36 @@ struct BulwarkProcess {
         #expect(badURL.status != 0)
         #expect(badURL.stderr.contains("directory /nonexistent-dir does not exist"))
     }
+
+    @Test func serveAnswersHealthAndStopsCleanlyOnSIGTERM() async throws {
+        let cli = BulwarkProcess.make()
+        defer { cli.remove() }
+        let port = Int.random(in: 20_000...40_000)
+        let process = Process()
+        process.executableURL = BulwarkProcess.executable
+        process.arguments = ["serve", "--port", String(port), "--database", cli.database, "--bcrypt-cost", "4"]
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        var healthy = false
+        for _ in 0..<100 where !healthy {
+            try await Task.sleep(for: .milliseconds(100))
+            let probe = Process()
+            probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            probe.arguments = ["curl", "-sf", "http://127.0.0.1:\(port)/health"]
+            probe.standardOutput = FileHandle.nullDevice
+            probe.standardError = FileHandle.nullDevice
+            try probe.run()
+            probe.waitUntilExit()
+            healthy = probe.terminationStatus == 0
+        }
+        #expect(healthy, "the server never answered /health")
+        process.terminate()  // SIGTERM
+        process.waitUntilExit()
+        let log = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationReason == .exit)
+        #expect(process.terminationStatus == 0)
+        #expect(log.contains("Bulwark stopped."))
+    }
 }

@@ -47,6 +47,7 @@ struct ServeCommand: AsyncParsableCommand {
             "Bulwark is serving \(configuration.displayURL) (database: \(store.database.dialect.rawValue) \(store.database.location)); Ctrl-C stops it."
         )
         try await app.runService()
+        Terminal.printError("Bulwark stopped.")
     }
 }
 
