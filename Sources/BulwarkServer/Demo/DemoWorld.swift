@@ -147,21 +147,25 @@ public struct DemoWorld: Sendable {
         var document = InventoryDocument(source: source)
         var line = 1
         for product in Self.products {
-            document.products.append(
-                .init(
-                    line: line, model: product.model, name: product.name, manufacturer: Self.manufacturerName, productLine: product.line,
-                    trunk: Self.trunk, category: product.category))
+            Self.add(product, line: line, today: today, withLine: true, to: &document)
             line += 1
-            for release in Self.releases {
-                let released = today.adding(days: -release.ageDays)
-                document.releases.append(
-                    .init(
-                        line: line, model: product.model, version: release.version, releasedOn: released,
-                        supportUntil: released.adding(days: release.supportDays)))
-                line += 1
-            }
         }
         return document
+    }
+
+    /// A product and all the trunk's releases of it; the manufacturer also records the product line and trunk.
+    static func add(_ product: DemoProduct, line: Int, today: CalendarDay, withLine: Bool, to document: inout InventoryDocument) {
+        document.products.append(
+            .init(
+                line: line, model: product.model, name: product.name, manufacturer: manufacturerName, productLine: withLine ? product.line : nil,
+                trunk: withLine ? trunk : nil, category: product.category))
+        for release in releases {
+            let released = today.adding(days: -release.ageDays)
+            document.releases.append(
+                .init(
+                    line: line, model: product.model, version: release.version, releasedOn: released,
+                    supportUntil: released.adding(days: release.supportDays)))
+        }
     }
 
     struct DemoSite {
@@ -193,17 +197,7 @@ public struct DemoWorld: Sendable {
         var line = 1
         // The operator records the products and releases it runs, as its own asset register does.
         for product in Self.products {
-            document.products.append(
-                .init(
-                    line: line, model: product.model, name: product.name, manufacturer: Self.manufacturerName, productLine: nil, trunk: nil,
-                    category: product.category))
-            for release in Self.releases {
-                let released = today.adding(days: -release.ageDays)
-                document.releases.append(
-                    .init(
-                        line: line, model: product.model, version: release.version, releasedOn: released,
-                        supportUntil: released.adding(days: release.supportDays)))
-            }
+            Self.add(product, line: line, today: today, withLine: false, to: &document)
             line += 1
         }
         var serialNumber = 1

@@ -75,14 +75,7 @@ extension SQLStore {
             else { return nil }
             let token = try Self.token(from: row)
             guard token.revokedAt == nil else { return nil }
-            guard let orgRow = try await db.raw("SELECT id, name, kind FROM organisations WHERE id = \(bind: token.organisation.rawValue)").first()
-            else {
-                return nil
-            }
-            let organisation = try Self.organisation(from: orgRow)
-            return Principal(
-                actor: .token(token.id, name: token.name), organisation: organisation.id, organisationKind: organisation.kind, role: token.role,
-                sharedWithMe: try await sharedWith(organisation.id, db: db))
+            return try await principal(actor: .token(token.id, name: token.name), organisation: token.organisation, role: token.role, db: db)
         }
     }
 

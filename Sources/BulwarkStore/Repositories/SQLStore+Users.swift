@@ -73,12 +73,18 @@ extension SQLStore {
     }
 
     func principal(forUser user: User, db: any SQLDatabase) async throws -> Principal {
-        guard let row = try await db.raw("SELECT id, name, kind FROM organisations WHERE id = \(bind: user.organisation.rawValue)").first() else {
-            throw StoreError.corrupt("user \(user.email) belongs to a missing organisation")
-        }
+        guard let principal = try await principal(actor: .user(user.id, email: user.email), organisation: user.organisation, role: user.role, db: db)
+        else { throw StoreError.corrupt("user \(user.email) belongs to a missing organisation") }
+        return principal
+    }
+
+    /// A principal acting for `organisation` with `role`, with the shares granted to that organisation; `nil` when the
+    /// organisation does not exist.
+    func principal(actor: Principal.Actor, organisation id: Identifier<Organisation>, role: Role, db: any SQLDatabase) async throws -> Principal? {
+        guard let row = try await db.raw("SELECT id, name, kind FROM organisations WHERE id = \(bind: id.rawValue)").first() else { return nil }
         let organisation = try Self.organisation(from: row)
         return Principal(
-            actor: .user(user.id, email: user.email), organisation: organisation.id, organisationKind: organisation.kind, role: user.role,
+            actor: actor, organisation: organisation.id, organisationKind: organisation.kind, role: role,
             sharedWithMe: try await sharedWith(organisation.id, db: db))
     }
 
