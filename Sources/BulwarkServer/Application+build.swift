@@ -33,11 +33,15 @@ public struct ServerConfiguration: Sendable {
 }
 
 /// Builds the whole HTTP application: routes, middleware and services.
-public func buildApplication(_ configuration: ServerConfiguration, store: SQLStore, logger: Logger) async throws -> some ApplicationProtocol {
+/// `onServerRunning` is called once the socket is listening.
+public func buildApplication(
+    _ configuration: ServerConfiguration, store: SQLStore, logger: Logger, onServerRunning: @escaping @Sendable () async -> Void = {}
+) async throws -> some ApplicationProtocol {
     let router = try await buildRouter(configuration, store: store)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Bulwark"),
+        onServerRunning: { _ in await onServerRunning() },
         logger: logger)
 }
 

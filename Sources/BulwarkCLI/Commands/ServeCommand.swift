@@ -42,11 +42,15 @@ struct ServeCommand: AsyncParsableCommand {
     static func serve(store: SQLStore, configuration: ServerConfiguration) async throws {
         var logger = Logger(label: "bulwark")
         logger.logLevel = .info
-        let app = try await buildApplication(configuration, store: store, logger: logger)
-        Terminal.printError(
-            "Bulwark is serving \(configuration.displayURL) (database: \(store.database.dialect.rawValue) \(store.database.location)); Ctrl-C stops it."
-        )
-        try await app.runService()
+        let location = "\(configuration.displayURL) (database: \(store.database.dialect.rawValue) \(store.database.location))"
+        let app = try await buildApplication(configuration, store: store, logger: logger) {
+            Terminal.printError("Bulwark is serving \(location); Ctrl-C stops it.")
+        }
+        do {
+            try await app.runService()
+        } catch let error where String(describing: error).contains("Address already in use") {
+            throw CLIError("\(configuration.host):\(configuration.port) is already in use; stop the other server or pick another --port")
+        }
         Terminal.printError("Bulwark stopped.")
     }
 }
