@@ -47,19 +47,19 @@ enum StableUUID {
             b = (b ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
             b = b &+ (a >> 29)
         }
-        var bytes = [UInt8](repeating: 0, count: 16)
-        for i in 0..<8 {
-            bytes[i] = UInt8(truncatingIfNeeded: a >> (56 - 8 * UInt64(i)))
-            bytes[8 + i] = UInt8(truncatingIfNeeded: b >> (56 - 8 * UInt64(i)))
+        // Version 8 in the top nibble of byte 6, the RFC 9562 variant in the top bits of byte 8.
+        let high = (a & 0xffff_ffff_ffff_0fff) | 0x0000_0000_0000_8000
+        let low = (b & 0x3fff_ffff_ffff_ffff) | 0x8000_0000_0000_0000
+        let digits: [UInt8] = Array("0123456789abcdef".utf8)
+        var text = [UInt8](repeating: UInt8(ascii: "-"), count: 36)
+        var position = 0
+        for nibble in 0..<32 {
+            if position == 8 || position == 13 || position == 18 || position == 23 { position += 1 }
+            let word = nibble < 16 ? high : low
+            let shift = UInt64(60 - 4 * (nibble % 16))
+            text[position] = digits[Int((word >> shift) & 0xf)]
+            position += 1
         }
-        bytes[6] = (bytes[6] & 0x0f) | 0x80  // version 8
-        bytes[8] = (bytes[8] & 0x3f) | 0x80  // RFC 9562 variant
-        let hex = bytes.map { byte -> String in
-            let digits = Array("0123456789abcdef")
-            return String([digits[Int(byte >> 4)], digits[Int(byte & 0x0f)]])
-        }.joined()
-        let chars = Array(hex)
-        return String(chars[0..<8]) + "-" + String(chars[8..<12]) + "-" + String(chars[12..<16]) + "-"
-            + String(chars[16..<20]) + "-" + String(chars[20..<32])
+        return String(decoding: text, as: UTF8.self)
     }
 }

@@ -77,16 +77,21 @@ public final class Database: Sendable {
 
     /// Runs `body` with one connection held for its whole duration.
     public func withConnection<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await withSession { session in try await body(session.sql) }
+    }
+
+    /// Runs `body` with one connection, as a session that also offers driver-level bulk inserts.
+    func withSession<T: Sendable>(_ body: @Sendable (DatabaseSession) async throws -> T) async throws -> T {
         do {
             switch pool {
             case .sqlite(let pool):
                 let connection = try await pool.requestConnection(logger: logger).get()
                 defer { pool.releaseConnection(connection, logger: logger) }
-                return try await body(connection.sql())
+                return try await body(DatabaseSession(sql: connection.sql(), connection: .sqlite(connection), logger: logger))
             case .postgres(let pool):
                 let connection = try await pool.requestConnection(logger: logger).get()
                 defer { pool.releaseConnection(connection, logger: logger) }
-                return try await body(connection.sql())
+                return try await body(DatabaseSession(sql: connection.sql(), connection: .postgres(connection), logger: logger))
             }
         } catch let error as StoreError {
             throw error
@@ -102,12 +107,18 @@ public final class Database: Sendable {
     /// Runs `body` inside one transaction: it commits when `body` returns and rolls back when it throws,
     /// so a failed import or write leaves nothing half-written.
     public func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await transactionSession { session in try await body(session.sql) }
+    }
+
+    /// `transaction(_:)` with the session, for writes that use bulk inserts.
+    func transactionSession<T: Sendable>(_ body: @Sendable (DatabaseSession) async throws -> T) async throws -> T {
         let dialect = self.dialect
-        return try await withConnection { db in
+        return try await withSession { session in
+            let db = session.sql
             // SQLite: take the write lock up front, so two writers queue on busy_timeout instead of deadlocking.
             try await db.raw(dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN").run()
             do {
-                let result = try await body(db)
+                let result = try await body(session)
                 try await db.raw("COMMIT").run()
                 return result
             } catch {
@@ -144,9 +155,13 @@ struct SQLiteSource: ConnectionPoolSource, Sendable {
             )
             do {
                 // WAL lets readers run beside the one writer; NORMAL sync is durable in WAL mode across
-                // application crashes (SQLite docs, "Write-Ahead Logging" §5).
-                for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 10000"]
-                {
+                // application crashes (SQLite docs, "Write-Ahead Logging" §5). Random UUID keys spread inserts over every
+                // index, so the default 2 MiB page cache thrashes on large imports; 64 MiB keeps their pages in memory.
+                let pragmas = [
+                    "PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 10000",
+                    "PRAGMA cache_size = -65536", "PRAGMA temp_store = MEMORY",
+                ]
+                for pragma in pragmas {
                     _ = try await connection.query(pragma)
                 }
             } catch {

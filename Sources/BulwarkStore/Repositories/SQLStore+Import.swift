@@ -15,7 +15,8 @@ extension SQLStore {
     ) async throws -> ImportReport {
         try requireWriter(principal)
         let org = principal.organisation
-        return try await database.transaction { db in
+        return try await database.transactionSession { session in
+            let db = session.sql
             var report = ImportReport()
             var snapshot = try await InventorySnapshot.load(org: org, db: db)
 
@@ -81,7 +82,7 @@ extension SQLStore {
                     pending.append(state)
                     report.devicesCreated += 1
                     if pending.count == Self.deviceBatchSize {
-                        try await InventorySnapshot.insertDevices(pending, org: org, db: db)
+                        try await InventorySnapshot.insertDevices(pending, org: org, session: session)
                         pending.removeAll(keepingCapacity: true)
                     }
                 }
@@ -89,7 +90,7 @@ extension SQLStore {
                 done += 1
                 if done % 2000 == 0 { progress?(done, document.devices.count) }
             }
-            if !pending.isEmpty { try await InventorySnapshot.insertDevices(pending, org: org, db: db) }
+            if !pending.isEmpty { try await InventorySnapshot.insertDevices(pending, org: org, session: session) }
             progress?(document.devices.count, document.devices.count)
             if report.changedAnything {
                 try await audit(
@@ -288,17 +289,16 @@ struct InventorySnapshot {
         segments[key] = state
     }
 
-    static func insertDevices(_ devices: [DeviceState], org: Identifier<Organisation>, db: any SQLDatabase) async throws {
-        var sql: SQLQueryString =
-            "INSERT INTO devices (id, org_id, serial, product_id, release_id, site_id, segment_id, ip, mac, credential_state, last_seen) VALUES "
-        for (index, d) in devices.enumerated() {
-            if index > 0 { sql += ", " }
-            sql += """
-                (\(bind: d.id), \(bind: org.rawValue), \(bind: d.serial), \(bind: d.productID), \(bind: d.releaseID), \(bind: d.siteID), \
-                \(bind: d.segmentID), \(bind: d.ip), \(bind: d.mac), \(bind: d.credentialState), \(bind: d.lastSeen))
-                """
-        }
-        try await db.raw(sql).run()
+    static let deviceColumns = [
+        "id", "org_id", "serial", "product_id", "release_id", "site_id", "segment_id", "ip", "mac", "credential_state", "last_seen",
+    ]
+
+    static func insertDevices(_ devices: [DeviceState], org: Identifier<Organisation>, session: DatabaseSession) async throws {
+        try await session.insert(
+            into: "devices", columns: deviceColumns,
+            rows: devices.map { d in
+                [d.id, org.rawValue, d.serial, d.productID, d.releaseID, d.siteID, d.segmentID, d.ip, d.mac, d.credentialState, d.lastSeen]
+            })
     }
 
     static func updateDevice(_ d: DeviceState, org: Identifier<Organisation>, db: any SQLDatabase) async throws {

@@ -1,0 +1,58 @@
+import Logging
+import PostgresKit
+import SQLKit
+import SQLiteKit
+
+/// One pooled connection: the SQLKit handle every query uses, and a bulk insert for large imports.
+///
+/// The bulk insert sends the same SQL text to both engines but hands each driver its own bind values, skipping SQLKit's
+/// per-value `Encodable` encoding: importing 100,000 devices spent most of its time there (see `Benchmarks/`).
+struct DatabaseSession: Sendable {
+    enum Connection: Sendable {
+        case sqlite(SQLiteConnection)
+        case postgres(PostgresConnection)
+    }
+
+    let sql: any SQLDatabase
+    let connection: Connection
+    let logger: Logger
+
+    /// Inserts rows of text values (or NULL) into `table`. `table` and `columns` must be identifiers written in code,
+    /// never input; every value is bound as a parameter.
+    func insert(into table: String, columns: [String], rows: [[String?]]) async throws {
+        guard !rows.isEmpty else { return }
+        var text = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES "
+        text.reserveCapacity(text.utf8.count + rows.count * columns.count * 6)
+        var parameter = 0
+        for (index, row) in rows.enumerated() {
+            precondition(row.count == columns.count, "row \(index) has \(row.count) values for \(columns.count) columns")
+            text += index == 0 ? "(" : ", ("
+            for column in 0..<columns.count {
+                parameter += 1
+                if column > 0 { text += ", " }
+                switch connection {
+                case .sqlite: text += "?"
+                case .postgres: text += "$\(parameter)"
+                }
+            }
+            text += ")"
+        }
+        switch connection {
+        case .sqlite(let connection):
+            var binds: [SQLiteData] = []
+            binds.reserveCapacity(parameter)
+            for row in rows {
+                for value in row { binds.append(value.map(SQLiteData.text) ?? .null) }
+            }
+            try await connection.query(text, binds) { _ in }
+        case .postgres(let connection):
+            var binds = PostgresBindings(capacity: parameter)
+            for row in rows {
+                for value in row {
+                    if let value { binds.append(value) } else { binds.appendNull() }
+                }
+            }
+            _ = try await connection.query(PostgresQuery(unsafeSQL: text, binds: binds), logger: logger)
+        }
+    }
+}
