@@ -38,7 +38,8 @@ server=$!
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.1; done
 
 url="http://127.0.0.1:$PORT/api/v1/devices?perPage=50&page=7&credentialState=changed"
-curl -sf -H "Authorization: Bearer $token" "$url" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert len(d["devices"])==50, d; print(f"warm-up ok: {d[\"total\"]} matching devices, page of {len(d[\"devices\"])}")'
+curl -sf -H "Authorization: Bearer $token" "$url" \
+    | python3 -c "import json,sys; d=json.load(sys.stdin); assert len(d['devices'])==50, d; print('warm-up ok:', d['total'], 'matching devices, pages of 50')"
 wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -H "Authorization: Bearer $token" "$url" | tee "$work/wrk.txt"
 echo
 echo "device list API, $DEVICES devices in SQLite, $CONNECTIONS connections, $DURATION on $(nproc) cores shared by server and wrk:"

@@ -168,7 +168,7 @@ struct BulwarkProcess {
         defer { cli.remove() }
         let first = try cli.run(["migrate"])
         #expect(first.stdout.contains("applied 1: organisations, users, tokens, sessions, audit log"))
-        #expect(first.stdout.contains("schema version 2 (sqlite"))
+        #expect(first.stdout.contains("schema version 3 (sqlite"))
         let second = try cli.run(["migrate"])
         #expect(!second.stdout.contains("applied"))
     }

@@ -23,7 +23,9 @@ import Testing
     let insurerOrg = Identifier<Organisation>(rawValue: "org-insurer")
     let strangerOrg = Identifier<Organisation>(rawValue: "org-stranger")
 
-    func principal(_ role: Role, of organisation: Identifier<Organisation>, kind: Organisation.Kind, shared: Set<Identifier<Organisation>> = [])
+    func principal(
+        _ role: Role, of organisation: Identifier<Organisation>, kind: Organisation.Kind, shared: Set<Identifier<Organisation>> = []
+    )
         -> Principal
     {
         Principal(

@@ -8,6 +8,12 @@ public struct Migration: Sendable {
     public let version: Int
     public let name: String
     public let statements: [String]
+
+    public init(version: Int, name: String, statements: [String]) {
+        self.version = version
+        self.name = name
+        self.statements = statements
+    }
 }
 
 /// Applies pending migrations and reports the schema version.
@@ -29,14 +35,24 @@ public struct Migrator: Sendable {
         }
     }
 
-    /// Applies every migration above the current version; returns the ones applied.
+    /// The versions already applied.
+    public func appliedVersions() async throws -> Set<Int> {
+        try await database.withConnection { db in
+            try await Self.ensureLedgerTable(db)
+            return Set(try await db.raw("SELECT version FROM schema_migrations").all().map { try $0.decode(column: "version", as: Int.self) })
+        }
+    }
+
+    /// Applies, in version order, every migration not yet recorded as applied; returns the ones applied.
+    ///
+    /// Gaps are allowed: work developed side by side may number its migrations 3 and 4 and land 4 first.
     @discardableResult
     public func migrate(now: String) async throws -> [Migration] {
-        let current = try await currentVersion()
-        let known = migrations.map(\.version).max() ?? 0
-        if current > known { throw StoreError.newerSchema(found: current, known: known) }
-        var applied: [Migration] = []
-        for migration in migrations where migration.version > current {
+        let applied = try await appliedVersions()
+        let known = Set(migrations.map(\.version))
+        if let unknown = applied.subtracting(known).max() { throw StoreError.newerSchema(found: unknown, known: known.max() ?? 0) }
+        var done: [Migration] = []
+        for migration in migrations.sorted(by: { $0.version < $1.version }) where !applied.contains(migration.version) {
             do {
                 try await database.transaction { db in
                     for statement in migration.statements {
@@ -49,9 +65,9 @@ public struct Migrator: Sendable {
             } catch {
                 throw StoreError.migration(version: migration.version, name: migration.name, reason: "\(error)")
             }
-            applied.append(migration)
+            done.append(migration)
         }
-        return applied
+        return done
     }
 
     static func ensureLedgerTable(_ db: any SQLDatabase) async throws {

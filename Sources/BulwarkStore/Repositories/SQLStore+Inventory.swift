@@ -38,24 +38,31 @@ extension SQLStore {
     /// One page of the devices the principal may read, filtered.
     public func devices(_ query: DeviceQuery, for principal: Principal) async throws -> DevicePage {
         let org = try readableOrganisation(query.organisation, for: principal)
-        var filter: SQLQueryString = " WHERE d.org_id = \(bind: org.rawValue)"
-        if let model = query.model { filter += " AND p.model = \(bind: model)" }
-        if let site = query.site { filter += " AND s.name = \(bind: site)" }
-        if let segment = query.segment { filter += " AND g.name = \(bind: segment)" }
+        // Filters are written against `devices` alone (names become id subqueries), so the count needs no joins and the
+        // page walks the (org_id, serial) index in order, joining only the rows it returns.
+        let o = org.rawValue
+        var filter: SQLQueryString = " WHERE d.org_id = \(bind: o)"
+        if let model = query.model {
+            filter += " AND d.product_id IN (SELECT id FROM products WHERE org_id = \(bind: o) AND model = \(bind: model))"
+        }
+        if let site = query.site { filter += " AND d.site_id IN (SELECT id FROM sites WHERE org_id = \(bind: o) AND name = \(bind: site))" }
+        if let segment = query.segment {
+            filter += " AND d.segment_id IN (SELECT id FROM network_segments WHERE org_id = \(bind: o) AND name = \(bind: segment))"
+        }
         if let state = query.credentialState { filter += " AND d.credential_state = \(bind: state.rawValue)" }
-        if let exposed = query.internetExposed { filter += " AND COALESCE(g.internet_exposed, 0) = \(bind: exposed ? 1 : 0)" }
+        if let exposed = query.internetExposed {
+            let exposedSegments: SQLQueryString = "SELECT id FROM network_segments WHERE org_id = \(bind: o) AND internet_exposed = 1"
+            filter +=
+                exposed
+                ? " AND d.segment_id IN (" + exposedSegments + ")" : " AND (d.segment_id IS NULL OR d.segment_id NOT IN (" + exposedSegments + "))"
+        }
         if let search = query.search?.lowercased(), !search.isEmpty {
             // LIKE is case-insensitive in SQLite and case-sensitive in PostgreSQL; comparing lower-cased text makes both agree.
             let pattern = Self.likeEscaped(search) + "%"
             filter +=
                 " AND (LOWER(d.serial) LIKE \(bind: pattern) ESCAPE '\\' OR LOWER(COALESCE(d.ip, '')) LIKE \(bind: pattern) ESCAPE '\\' OR LOWER(COALESCE(d.mac, '')) LIKE \(bind: pattern) ESCAPE '\\')"
         }
-        let countSQL: SQLQueryString = """
-            SELECT COUNT(*) AS n FROM devices d
-            JOIN products p ON p.id = d.product_id AND p.org_id = d.org_id
-            LEFT JOIN sites s ON s.id = d.site_id AND s.org_id = d.org_id
-            LEFT JOIN network_segments g ON g.id = d.segment_id AND g.org_id = d.org_id
-            """ + filter
+        let countSQL: SQLQueryString = "SELECT COUNT(*) AS n FROM devices d" + filter
         let pageSQL = Self.deviceColumns + filter + " ORDER BY d.serial LIMIT \(bind: query.perPage) OFFSET \(bind: (query.page - 1) * query.perPage)"
         return try await database.withConnection { db in
             let total = try await db.raw(countSQL).first()?.int("n") ?? 0
