@@ -39,6 +39,12 @@ let package = Package(
             name: "BulwarkCore",
             swiftSettings: swiftSettings
         ),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(
+            name: "BulwarkVulnerability",
+            dependencies: ["BulwarkCore", "CZlib"],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "BulwarkStore",
             dependencies: [
@@ -97,6 +103,7 @@ let package = Package(
             dependencies: ["BulwarkCLI"],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "BulwarkVulnerabilityTests", dependencies: ["BulwarkVulnerability", "BulwarkCore"], swiftSettings: swiftSettings),
         .testTarget(name: "BulwarkCoreTests", dependencies: ["BulwarkCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "BulwarkStoreTests",
