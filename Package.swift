@@ -49,6 +49,7 @@ let package = Package(
             name: "BulwarkStore",
             dependencies: [
                 "BulwarkCore",
+                "BulwarkVulnerability",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "SQLiteKit", package: "sqlite-kit"),
                 .product(name: "PostgresKit", package: "postgres-kit"),
@@ -91,6 +92,7 @@ let package = Package(
             name: "BulwarkCLI",
             dependencies: [
                 "BulwarkCore",
+                "BulwarkVulnerability",
                 "BulwarkStore",
                 "BulwarkServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -107,7 +109,7 @@ let package = Package(
         .testTarget(name: "BulwarkCoreTests", dependencies: ["BulwarkCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "BulwarkStoreTests",
-            dependencies: ["BulwarkStore", "BulwarkCore", .product(name: "SQLKit", package: "sql-kit")],
+            dependencies: ["BulwarkStore", "BulwarkCore", "BulwarkVulnerability", .product(name: "SQLKit", package: "sql-kit")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

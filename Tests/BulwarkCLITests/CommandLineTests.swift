@@ -68,7 +68,7 @@ struct BulwarkProcess {
         let cli = BulwarkProcess.make()
         let commands = [
             ["serve"], ["demo"], ["migrate"], ["org", "create"], ["org", "list"], ["org", "share"], ["user", "create"], ["token", "create"],
-            ["token", "revoke"], ["token", "list"], ["import", "inventory"], ["devices", "list"],
+            ["token", "revoke"], ["token", "list"], ["import", "inventory"], ["devices", "list"], ["feeds", "import"], ["feeds", "status"],
         ]
         for command in commands {
             let result = try cli.run(command + ["--help"], withDatabase: false)
@@ -168,7 +168,7 @@ struct BulwarkProcess {
         defer { cli.remove() }
         let first = try cli.run(["migrate"])
         #expect(first.stdout.contains("applied 1: organisations, users, tokens, sessions, audit log"))
-        #expect(first.stdout.contains("schema version 3 (sqlite"))
+        #expect(first.stdout.contains("schema version 5 (sqlite"))
         let second = try cli.run(["migrate"])
         #expect(!second.stdout.contains("applied"))
     }
@@ -215,5 +215,69 @@ struct BulwarkProcess {
         #expect(process.terminationReason == .exit)
         #expect(process.terminationStatus == 0)
         #expect(log.contains("Bulwark stopped."))
+    }
+
+    static var kevFile: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("shared/data/kev/known_exploited_vulnerabilities.json").path
+    }
+
+    @Test func importsTheKEVCatalogueAndAReimportChangesNothing() throws {
+        let cli = BulwarkProcess.make()
+        defer { cli.remove() }
+        let first = try cli.run(["feeds", "import", "kev", Self.kevFile])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout == "cisa-kev: 1404 records read, 1404 new or changed, 0 unchanged\n")
+        let second = try cli.run(["feeds", "import", "kev", Self.kevFile, "--format", "json"])
+        let report = try JSONSerialization.jsonObject(with: Data(second.stdout.utf8)) as? [String: Any]
+        #expect(report?["changed"] as? Int == 0)
+        #expect(report?["seen"] as? Int == 1404)
+    }
+
+    @Test func reportsAMalformedOSVRecordByPathAndStrictStopsWithNothingStored() throws {
+        let cli = BulwarkProcess.make()
+        defer { cli.remove() }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("osv-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try #"{"id": "OSV-1", "modified": "2025-01-01T00:00:00Z", "affected": [{"package": {"name": "busybox", "ecosystem": "Alpine:v3.18"}}]}"#
+            .write(to: directory.appendingPathComponent("a.json"), atomically: true, encoding: .utf8)
+        try #"{"id": "OSV-2", "modified": 12}"#.write(to: directory.appendingPathComponent("b.json"), atomically: true, encoding: .utf8)
+        let lenient = try cli.run(["feeds", "import", "osv", directory.path])
+        #expect(lenient.status == 0)
+        #expect(lenient.stdout == "osv: 1 records read, 1 new or changed, 0 unchanged, 1 malformed skipped\n")
+        #expect(lenient.stderr.contains("b.json: $.modified: expected a string"))
+        let other = BulwarkProcess.make()
+        defer { other.remove() }
+        let strict = try other.run(["feeds", "import", "osv", directory.path, "--strict"])
+        #expect(strict.status != 0)
+        #expect(strict.stderr.contains("b.json: $.modified: expected a string"))
+        let status = try other.run(["feeds", "status", "--format", "json"])
+        let counts = try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Int]
+        #expect(counts == [:], "a strict import that stopped must store nothing")
+    }
+
+    @Test func downloadsAFeedFromAURL() async throws {
+        let cli = BulwarkProcess.make()
+        defer { cli.remove() }
+        let directory = URL(fileURLWithPath: Self.kevFile).deletingLastPathComponent()
+        let port = Int.random(in: 41_000...49_000)
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        server.arguments = ["python3", "-m", "http.server", String(port), "--bind", "127.0.0.1", "--directory", directory.path]
+        server.standardOutput = FileHandle.nullDevice
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        defer { server.terminate() }
+        var result = try cli.run(["feeds", "import", "kev", "http://127.0.0.1:\(port)/known_exploited_vulnerabilities.json"])
+        for _ in 0..<30 where result.status != 0 {
+            try await Task.sleep(for: .milliseconds(200))
+            result = try cli.run(["feeds", "import", "kev", "http://127.0.0.1:\(port)/known_exploited_vulnerabilities.json"])
+        }
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.hasPrefix("cisa-kev: 1404 records read"))
+        let missing = try cli.run(["feeds", "import", "kev", "http://127.0.0.1:\(port)/nothing-here.json"])
+        #expect(missing.status != 0)
+        #expect(missing.stderr.contains("HTTP 404"))
     }
 }

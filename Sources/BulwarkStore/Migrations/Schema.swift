@@ -1,6 +1,6 @@
 /// The schema's history. Never edit a released migration; add a new one.
 public enum Schema {
-    public static let migrations: [Migration] = [identity, inventory, deviceListIndexes]
+    public static let migrations: [Migration] = [identity, inventory, deviceListIndexes, vulnerabilityFeeds]
 
     static let identity = Migration(
         version: 1,
@@ -111,5 +111,46 @@ public enum Schema {
         version: 3,
         name: "device list indexes",
         statements: ["CREATE INDEX devices_org_credential ON devices (org_id, credential_state, serial)"]
+    )
+
+    /// Advisories are reference data shared by every tenant: written only by feed imports, never by a tenant's request.
+    static let vulnerabilityFeeds = Migration(
+        version: 5,
+        name: "advisories, KEV, EPSS and feed import log",
+        statements: [
+            """
+            CREATE TABLE advisories (
+                id TEXT PRIMARY KEY, source TEXT NOT NULL, modified TEXT NOT NULL, published TEXT, summary TEXT NOT NULL, withdrawn TEXT,
+                record TEXT NOT NULL, imported_at TEXT NOT NULL, import_file TEXT NOT NULL)
+            """,
+            "CREATE TABLE advisory_aliases (alias TEXT NOT NULL, advisory_id TEXT NOT NULL REFERENCES advisories(id), PRIMARY KEY (alias, advisory_id))",
+            "CREATE INDEX advisory_aliases_advisory ON advisory_aliases (advisory_id)",
+            """
+            CREATE TABLE advisory_packages (
+                advisory_id TEXT NOT NULL REFERENCES advisories(id), ecosystem TEXT, name TEXT NOT NULL, purl TEXT)
+            """,
+            "CREATE INDEX advisory_packages_name ON advisory_packages (name)",
+            "CREATE INDEX advisory_packages_advisory ON advisory_packages (advisory_id)",
+            """
+            CREATE TABLE advisory_cpes (
+                advisory_id TEXT NOT NULL REFERENCES advisories(id), vendor TEXT NOT NULL, product TEXT NOT NULL, criteria TEXT NOT NULL)
+            """,
+            "CREATE INDEX advisory_cpes_product ON advisory_cpes (product, vendor)",
+            "CREATE INDEX advisory_cpes_advisory ON advisory_cpes (advisory_id)",
+            """
+            CREATE TABLE kev_entries (
+                cve_id TEXT PRIMARY KEY, vendor_project TEXT NOT NULL, product TEXT NOT NULL, name TEXT NOT NULL, date_added TEXT NOT NULL,
+                due_date TEXT NOT NULL, ransomware TEXT NOT NULL, required_action TEXT NOT NULL, catalog_version TEXT NOT NULL)
+            """,
+            """
+            CREATE TABLE epss_scores (
+                cve_id TEXT PRIMARY KEY, probability TEXT NOT NULL, percentile TEXT NOT NULL, score_date TEXT, model_version TEXT)
+            """,
+            """
+            CREATE TABLE feed_imports (
+                id TEXT PRIMARY KEY, source TEXT NOT NULL, file TEXT NOT NULL, at TEXT NOT NULL, seen BIGINT NOT NULL, changed BIGINT NOT NULL,
+                skipped BIGINT NOT NULL)
+            """,
+        ]
     )
 }
