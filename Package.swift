@@ -43,6 +43,7 @@ let package = Package(
         .target(
             name: "BulwarkVulnerability",
             dependencies: ["BulwarkCore", "CZlib"],
+            resources: [.copy("SBOM/Resources/spdx-license-ids.txt")],
             swiftSettings: swiftSettings
         ),
         .target(
