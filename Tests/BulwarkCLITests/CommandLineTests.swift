@@ -69,6 +69,7 @@ struct BulwarkProcess {
         let commands = [
             ["serve"], ["demo"], ["migrate"], ["org", "create"], ["org", "list"], ["org", "share"], ["user", "create"], ["token", "create"],
             ["token", "revoke"], ["token", "list"], ["import", "inventory"], ["devices", "list"], ["feeds", "import"], ["feeds", "status"],
+            ["sbom", "import"],
         ]
         for command in commands {
             let result = try cli.run(command + ["--help"], withDatabase: false)
@@ -279,5 +280,27 @@ struct BulwarkProcess {
         let missing = try cli.run(["feeds", "import", "kev", "http://127.0.0.1:\(port)/nothing-here.json"])
         #expect(missing.status != 0)
         #expect(missing.stderr.contains("HTTP 404"))
+    }
+
+    @Test func importsAnSBOMAsAReleasesComponentsAndRefusesABrokenOne() throws {
+        let cli = BulwarkProcess.make()
+        defer { cli.remove() }
+        _ = try cli.run(["org", "create", "Lumen", "--kind", "manufacturer"])
+        _ = try cli.run(["import", "inventory", try cli.write("serial,model,firmware\nLAB-1,LC-200,3.2.0\n", name: "lab.csv")])
+        let sbom = """
+            {"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1, "components": [
+              {"type": "library", "name": "busybox", "version": "1.36.1", "purl": "pkg:generic/busybox@1.36.1"},
+              {"type": "library", "name": "openssl", "version": "3.0.13", "cpe": "cpe:2.3:a:openssl:openssl:3.0.13:*:*:*:*:*:*:*"},
+              {"type": "library", "name": "busybox", "version": "1.36.1", "purl": "pkg:generic/busybox@1.36.1"}]}
+            """
+        let result = try cli.run(["sbom", "import", try cli.write(sbom, name: "fw.cdx.json"), "--product", "LC-200", "--release", "3.2.0"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == "LC-200 3.2.0: 2 components from CycloneDX 1.6 (1 with purl, 1 with CPE only)\n")
+        let broken = sbom.replacingOccurrences(of: "\"type\": \"library\", \"name\": \"openssl\"", with: "\"type\": \"lib\", \"name\": \"openssl\"")
+        let refused = try cli.run(["sbom", "import", try cli.write(broken, name: "broken.cdx.json"), "--product", "LC-200", "--release", "3.2.0"])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("broken.cdx.json: $.components[1].type: \"lib\" is not a component type"))
+        let unknown = try cli.run(["sbom", "import", try cli.write(sbom, name: "fw2.cdx.json"), "--product", "LC-200", "--release", "9.9.9"])
+        #expect(unknown.stderr.contains("release 9.9.9 of LC-200 was not found"))
     }
 }
