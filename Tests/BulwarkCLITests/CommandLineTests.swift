@@ -69,7 +69,7 @@ struct BulwarkProcess {
         let commands = [
             ["serve"], ["demo"], ["migrate"], ["org", "create"], ["org", "list"], ["org", "share"], ["user", "create"], ["token", "create"],
             ["token", "revoke"], ["token", "list"], ["import", "inventory"], ["devices", "list"], ["feeds", "import"], ["feeds", "status"],
-            ["sbom", "import"],
+            ["sbom", "import"], ["blast-radius"],
         ]
         for command in commands {
             let result = try cli.run(command + ["--help"], withDatabase: false)
@@ -302,5 +302,25 @@ struct BulwarkProcess {
         #expect(refused.stderr.contains("broken.cdx.json: $.components[1].type: \"lib\" is not a component type"))
         let unknown = try cli.run(["sbom", "import", try cli.write(sbom, name: "fw2.cdx.json"), "--product", "LC-200", "--release", "9.9.9"])
         #expect(unknown.stderr.contains("release 9.9.9 of LC-200 was not found"))
+    }
+
+    @Test func blastRadiusOfTheDemoTrunksOldBusyboxReachesEveryProductLine() throws {
+        let cli = BulwarkProcess.make()
+        defer { cli.remove() }
+        #expect(try cli.run(["demo", "--no-serve", "--bcrypt-cost", "4", "--password", "demo-password-for-tests"]).status == 0)
+        let result = try cli.run(["blast-radius", "pkg:generic/busybox@1.29.3", "--org", "Lumen Devices Ltd", "--format", "json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let tree = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let lines = try #require(tree["productLines"] as? [[String: Any]])
+        #expect(lines.compactMap { $0["name"] as? String } == ["Cameras", "Smart plugs", "Thermostats"])
+        #expect(Set(lines.compactMap { $0["trunk"] as? String }) == ["lumen-os"])
+        let fleet = try cli.run(["blast-radius", "busybox@1.29.3", "--org", "Harbourside Retail Group"])
+        let firstLine = try #require(fleet.stdout.split(separator: "\n").first)
+        #expect(firstLine.hasPrefix("busybox@1.29.3 in Harbourside Retail Group: 1 product lines, 4 products, 4 releases, "))
+        let operatorDevices = try cli.run(["devices", "list", "--org", "Harbourside Retail Group", "--all", "--format", "json"])
+        let all = try #require(try JSONSerialization.jsonObject(with: Data(operatorDevices.stdout.utf8)) as? [String: Any])
+        let onOldest = (all["devices"] as? [[String: Any]] ?? []).filter { $0["firmwareVersion"] as? String == "2.1.0" }.count
+        #expect(onOldest > 0)
+        #expect(firstLine.hasSuffix("\(onOldest) deployed devices"), "the devices on 2.1.0 are the ones carrying busybox 1.29.3")
     }
 }

@@ -66,6 +66,14 @@ public struct DemoWorld: Sendable {
             progress?("deploying about 300 devices at three sites")
             let operatorPrincipal = try await store.systemPrincipal(for: operatorOrg)
             _ = try await store.importInventory(fleet(today: today), by: operatorPrincipal, origin: .commandLine)
+            // The manufacturer hands its SBOMs to the operator (as EU CRA Annex I asks), so the operator's releases list
+            // their components too.
+            for product in Self.products {
+                for release in Self.releases {
+                    try await store.setComponents(
+                        release.components, model: product.model, version: release.version, by: operatorPrincipal, origin: .commandLine)
+                }
+            }
             try await store.share(with: insurer.id, by: operatorPrincipal, origin: .commandLine)
         } else {
             progress?("the demo world exists; resetting its passwords")

@@ -146,6 +146,8 @@ public enum Schema {
             CREATE TABLE epss_scores (
                 cve_id TEXT PRIMARY KEY, probability TEXT NOT NULL, percentile TEXT NOT NULL, score_date TEXT, model_version TEXT)
             """,
+            // Blast radius looks components up by name as well as by purl.
+            "CREATE INDEX components_org_name ON components (org_id, name, version)",
             """
             CREATE TABLE feed_imports (
                 id TEXT PRIMARY KEY, source TEXT NOT NULL, file TEXT NOT NULL, at TEXT NOT NULL, seen BIGINT NOT NULL, changed BIGINT NOT NULL,
