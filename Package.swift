@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "bulwark", targets: ["bulwark"]),
         .library(name: "BulwarkCore", targets: ["BulwarkCore"]),
+        .library(name: "BulwarkVulnerability", targets: ["BulwarkVulnerability"]),
         .library(name: "BulwarkStore", targets: ["BulwarkStore"]),
         .library(name: "BulwarkServer", targets: ["BulwarkServer"]),
         .library(name: "BulwarkCLI", targets: ["BulwarkCLI"]),
@@ -37,6 +38,11 @@ let package = Package(
     targets: [
         .target(
             name: "BulwarkCore",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "BulwarkVulnerability",
+            dependencies: ["BulwarkCore"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -87,6 +93,7 @@ let package = Package(
                 "BulwarkCore",
                 "BulwarkStore",
                 "BulwarkServer",
+                "BulwarkVulnerability",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -98,6 +105,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "BulwarkCoreTests", dependencies: ["BulwarkCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "BulwarkVulnerabilityTests", dependencies: ["BulwarkVulnerability", "BulwarkCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "BulwarkStoreTests",
             dependencies: ["BulwarkStore", "BulwarkCore", .product(name: "SQLKit", package: "sql-kit")],

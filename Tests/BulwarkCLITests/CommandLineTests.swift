@@ -68,7 +68,7 @@ struct BulwarkProcess {
         let cli = BulwarkProcess.make()
         let commands = [
             ["serve"], ["demo"], ["migrate"], ["org", "create"], ["org", "list"], ["org", "share"], ["user", "create"], ["token", "create"],
-            ["token", "revoke"], ["token", "list"], ["import", "inventory"], ["devices", "list"],
+            ["token", "revoke"], ["token", "list"], ["import", "inventory"], ["devices", "list"], ["cvss"], ["version", "compare"],
         ]
         for command in commands {
             let result = try cli.run(command + ["--help"], withDatabase: false)
