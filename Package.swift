@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "bulwark", targets: ["bulwark"]),
         .library(name: "BulwarkCore", targets: ["BulwarkCore"]),
+        .library(name: "BulwarkVulnerability", targets: ["BulwarkVulnerability"]),
         .library(name: "BulwarkStore", targets: ["BulwarkStore"]),
         .library(name: "BulwarkServer", targets: ["BulwarkServer"]),
         .library(name: "BulwarkCLI", targets: ["BulwarkCLI"]),

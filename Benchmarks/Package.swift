@@ -24,6 +24,13 @@ let package = Package(
             ],
             path: "Benchmarks/InventoryImport",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        )
+        ),
+        // A plain executable, not an ordo-one benchmark: vulnerability-vs-python.sh runs it beside the Python peers on
+        // the same input files and divides the rates.
+        .executableTarget(
+            name: "Vulnerability",
+            dependencies: [.product(name: "BulwarkVulnerability", package: root)],
+            path: "Benchmarks/Vulnerability"
+        ),
     ]
 )

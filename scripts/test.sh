@@ -20,6 +20,9 @@ if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
+echo "==> installing the Python reference packages (cvss, univers) the differential tests run"
+python3 -m pip install -q --disable-pip-version-check cvss univers
+
 echo "==> starting a throw-away PostgreSQL on 127.0.0.1"
 eval "$(scripts/postgres-test-server.sh start)"
 trap 'scripts/postgres-test-server.sh stop' EXIT
@@ -28,7 +31,7 @@ echo "==> building"
 swift build --build-tests
 
 echo "==> testing (SQLite and PostgreSQL, in-process HTTP, command line, headless Chromium)"
-# The browser and PostgreSQL are installed now, so their tests must run rather than skip.
+# The browser, PostgreSQL and the Python reference packages are installed now, so their tests must run rather than skip.
 export CI="${CI:-true}"
 if [ $# -gt 0 ]; then
     swift test --skip-build --filter "$1"

@@ -69,7 +69,7 @@ struct BulwarkProcess {
         let commands = [
             ["serve"], ["demo"], ["migrate"], ["org", "create"], ["org", "list"], ["org", "share"], ["user", "create"], ["token", "create"],
             ["token", "revoke"], ["token", "list"], ["import", "inventory"], ["devices", "list"], ["feeds", "import"], ["feeds", "status"],
-            ["sbom", "import"], ["blast-radius"],
+            ["sbom", "import"], ["blast-radius"], ["cvss"], ["version", "compare"],
         ]
         for command in commands {
             let result = try cli.run(command + ["--help"], withDatabase: false)
