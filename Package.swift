@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "bulwark", targets: ["bulwark"]),
         .library(name: "BulwarkCore", targets: ["BulwarkCore"]),
+        .library(name: "BulwarkLedger", targets: ["BulwarkLedger"]),
         .library(name: "BulwarkStore", targets: ["BulwarkStore"]),
         .library(name: "BulwarkServer", targets: ["BulwarkServer"]),
         .library(name: "BulwarkCLI", targets: ["BulwarkCLI"]),
@@ -40,9 +41,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "BulwarkLedger",
+            dependencies: ["BulwarkCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "BulwarkStore",
             dependencies: [
                 "BulwarkCore",
+                "BulwarkLedger",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "SQLiteKit", package: "sqlite-kit"),
                 .product(name: "PostgresKit", package: "postgres-kit"),
@@ -63,6 +70,7 @@ let package = Package(
             name: "BulwarkServer",
             dependencies: [
                 "BulwarkCore",
+                "BulwarkLedger",
                 "BulwarkStore",
                 "BulwarkAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -85,6 +93,7 @@ let package = Package(
             name: "BulwarkCLI",
             dependencies: [
                 "BulwarkCore",
+                "BulwarkLedger",
                 "BulwarkStore",
                 "BulwarkServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -98,15 +107,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "BulwarkCoreTests", dependencies: ["BulwarkCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "BulwarkLedgerTests", dependencies: ["BulwarkLedger"], swiftSettings: swiftSettings),
         .testTarget(
             name: "BulwarkStoreTests",
-            dependencies: ["BulwarkStore", "BulwarkCore", .product(name: "SQLKit", package: "sql-kit")],
+            dependencies: ["BulwarkStore", "BulwarkCore", "BulwarkLedger", .product(name: "SQLKit", package: "sql-kit")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "BulwarkServerTests",
             dependencies: [
-                "BulwarkServer", "BulwarkStore", "BulwarkCore", "BulwarkAPI",
+                "BulwarkServer", "BulwarkStore", "BulwarkCore", "BulwarkAPI", "BulwarkLedger",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
@@ -120,6 +130,6 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "BulwarkCLITests", dependencies: ["BulwarkCLI", "BulwarkStore", "BulwarkCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "BulwarkCLITests", dependencies: ["BulwarkCLI", "BulwarkStore", "BulwarkCore", "BulwarkLedger"], swiftSettings: swiftSettings),
     ]
 )

@@ -17,7 +17,7 @@ public struct BulwarkCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             ServeCommand.self, DemoCommand.self, MigrateCommand.self, OrgCommand.self, UserCommand.self, TokenCommand.self, ImportCommand.self,
-            DevicesCommand.self,
+            DevicesCommand.self, LedgerCommand.self,
         ]
     )
 

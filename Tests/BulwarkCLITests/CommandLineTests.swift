@@ -68,7 +68,8 @@ struct BulwarkProcess {
         let cli = BulwarkProcess.make()
         let commands = [
             ["serve"], ["demo"], ["migrate"], ["org", "create"], ["org", "list"], ["org", "share"], ["user", "create"], ["token", "create"],
-            ["token", "revoke"], ["token", "list"], ["import", "inventory"], ["devices", "list"],
+            ["token", "revoke"], ["token", "list"], ["import", "inventory"], ["devices", "list"], ["ledger"], ["ledger", "append"],
+            ["ledger", "checkpoint"], ["ledger", "prove"], ["ledger", "verify"],
         ]
         for command in commands {
             let result = try cli.run(command + ["--help"], withDatabase: false)
@@ -168,7 +169,7 @@ struct BulwarkProcess {
         defer { cli.remove() }
         let first = try cli.run(["migrate"])
         #expect(first.stdout.contains("applied 1: organisations, users, tokens, sessions, audit log"))
-        #expect(first.stdout.contains("schema version 3 (sqlite"))
+        #expect(first.stdout.contains("schema version 4 (sqlite"))
         let second = try cli.run(["migrate"])
         #expect(!second.stdout.contains("applied"))
     }

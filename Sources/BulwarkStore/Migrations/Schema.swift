@@ -1,6 +1,6 @@
 /// The schema's history. Never edit a released migration; add a new one.
 public enum Schema {
-    public static let migrations: [Migration] = [identity, inventory, deviceListIndexes]
+    public static let migrations: [Migration] = [identity, inventory, deviceListIndexes, ledger]
 
     static let identity = Migration(
         version: 1,
@@ -111,5 +111,24 @@ public enum Schema {
         version: 3,
         name: "device list indexes",
         statements: ["CREATE INDEX devices_org_credential ON devices (org_id, credential_state, serial)"]
+    )
+
+    /// The evidence ledger: one global append-only log (entries name the organisation they are about), the hash of every
+    /// complete subtree so a proof is one read of O(log n) rows, the signed checkpoints, and a one-row head that appends
+    /// lock so that two writers on PostgreSQL take turns (SQLite's BEGIN IMMEDIATE already does).
+    static let ledger = Migration(
+        version: 4,
+        name: "evidence ledger",
+        statements: [
+            """
+            CREATE TABLE ledger_entries (
+                idx BIGINT PRIMARY KEY, org_id TEXT NOT NULL, kind TEXT NOT NULL, recorded_at TEXT NOT NULL, content TEXT NOT NULL)
+            """,
+            "CREATE INDEX ledger_entries_org ON ledger_entries (org_id, idx)",
+            "CREATE TABLE ledger_nodes (level BIGINT NOT NULL, idx BIGINT NOT NULL, hash TEXT NOT NULL, PRIMARY KEY (level, idx))",
+            "CREATE TABLE ledger_checkpoints (size BIGINT PRIMARY KEY, root TEXT NOT NULL, note TEXT NOT NULL, created_at TEXT NOT NULL)",
+            "CREATE TABLE ledger_head (id BIGINT PRIMARY KEY, size BIGINT NOT NULL)",
+            "INSERT INTO ledger_head (id, size) VALUES (1, 0)",
+        ]
     )
 }
