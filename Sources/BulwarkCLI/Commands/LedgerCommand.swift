@@ -15,7 +15,7 @@ struct LedgerCommand: AsyncParsableCommand {
               bulwark ledger append report.pdf --org "Harbourside Retail Group"
               bulwark ledger checkpoint
               bulwark ledger prove 0 --output entry-0.proof.json
-              bulwark ledger verify entry-0.proof.json --key "$(cat bulwark-keys/bulwark.local_ledger.pub)"
+              bulwark ledger verify entry-0.proof.json --key bulwark-keys/bulwark.local_ledger.pub
             """,
         subcommands: [Append.self, PublishCheckpoint.self, Prove.self, Verify.self])
 
