@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "bulwark", targets: ["bulwark"]),
         .library(name: "BulwarkCore", targets: ["BulwarkCore"]),
         .library(name: "BulwarkVulnerability", targets: ["BulwarkVulnerability"]),
+        .library(name: "BulwarkLedger", targets: ["BulwarkLedger"]),
         .library(name: "BulwarkStore", targets: ["BulwarkStore"]),
         .library(name: "BulwarkServer", targets: ["BulwarkServer"]),
         .library(name: "BulwarkCLI", targets: ["BulwarkCLI"]),
@@ -48,10 +49,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "BulwarkLedger",
+            dependencies: ["BulwarkCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "BulwarkStore",
             dependencies: [
                 "BulwarkCore",
                 "BulwarkVulnerability",
+                "BulwarkLedger",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "SQLiteKit", package: "sqlite-kit"),
                 .product(name: "PostgresKit", package: "postgres-kit"),
@@ -72,6 +79,7 @@ let package = Package(
             name: "BulwarkServer",
             dependencies: [
                 "BulwarkCore",
+                "BulwarkLedger",
                 "BulwarkStore",
                 "BulwarkAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -95,6 +103,7 @@ let package = Package(
             dependencies: [
                 "BulwarkCore",
                 "BulwarkVulnerability",
+                "BulwarkLedger",
                 "BulwarkStore",
                 "BulwarkServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -109,15 +118,16 @@ let package = Package(
         ),
         .testTarget(name: "BulwarkVulnerabilityTests", dependencies: ["BulwarkVulnerability", "BulwarkCore"], swiftSettings: swiftSettings),
         .testTarget(name: "BulwarkCoreTests", dependencies: ["BulwarkCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "BulwarkLedgerTests", dependencies: ["BulwarkLedger"], swiftSettings: swiftSettings),
         .testTarget(
             name: "BulwarkStoreTests",
-            dependencies: ["BulwarkStore", "BulwarkCore", "BulwarkVulnerability", .product(name: "SQLKit", package: "sql-kit")],
+            dependencies: ["BulwarkStore", "BulwarkCore", "BulwarkVulnerability", "BulwarkLedger", .product(name: "SQLKit", package: "sql-kit")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "BulwarkServerTests",
             dependencies: [
-                "BulwarkServer", "BulwarkStore", "BulwarkCore", "BulwarkAPI",
+                "BulwarkServer", "BulwarkStore", "BulwarkCore", "BulwarkAPI", "BulwarkLedger",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
@@ -131,6 +141,6 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "BulwarkCLITests", dependencies: ["BulwarkCLI", "BulwarkStore", "BulwarkCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "BulwarkCLITests", dependencies: ["BulwarkCLI", "BulwarkStore", "BulwarkCore", "BulwarkLedger"], swiftSettings: swiftSettings),
     ]
 )

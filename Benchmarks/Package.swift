@@ -12,6 +12,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     dependencies: [
         .package(path: ".."),
+        .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
         .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
@@ -31,6 +32,18 @@ let package = Package(
             name: "Vulnerability",
             dependencies: [.product(name: "BulwarkVulnerability", package: root)],
             path: "Benchmarks/Vulnerability"
+        ),
+        .executableTarget(
+            name: "Ledger",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "BulwarkCore", package: root),
+                .product(name: "BulwarkLedger", package: root),
+                .product(name: "BulwarkStore", package: root),
+                .product(name: "SQLKit", package: "sql-kit"),
+            ],
+            path: "Benchmarks/Ledger",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
     ]
 )

@@ -70,6 +70,7 @@ struct BulwarkProcess {
             ["serve"], ["demo"], ["migrate"], ["org", "create"], ["org", "list"], ["org", "share"], ["user", "create"], ["token", "create"],
             ["token", "revoke"], ["token", "list"], ["import", "inventory"], ["devices", "list"], ["feeds", "import"], ["feeds", "status"],
             ["sbom", "import"], ["blast-radius"], ["cvss"], ["version", "compare"],
+            ["ledger"], ["ledger", "append"], ["ledger", "checkpoint"], ["ledger", "prove"], ["ledger", "verify"],
         ]
         for command in commands {
             let result = try cli.run(command + ["--help"], withDatabase: false)

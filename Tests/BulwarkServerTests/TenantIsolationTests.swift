@@ -26,6 +26,7 @@ import Testing
         var path = route.path
         if !path.hasPrefix("/") { path = "/" + path }
         path = path.replacingOccurrences(of: "{serial}", with: "BRAVO-0004").replacingOccurrences(of: "{id}", with: world.bravoTokenID.rawValue)
+            .replacingOccurrences(of: "{index}", with: String(world.bravoLedgerIndex))
         #expect(!path.contains("{"), "route \(route) has a path parameter this test does not know how to aim at Bravo: add it")
         let uri = path + "?organisation=\(world.bravo.id.rawValue)&org=\(world.bravo.id.rawValue)"
         switch (route.method, path) {
@@ -51,7 +52,7 @@ import Testing
         let listed = Set(routes.map { "\($0.method) \($0.path)" })
         for expected in [
             "GET /api/v1/devices", "GET /api/v1/devices/{serial}", "POST /api/v1/inventory", "GET /inventory", "GET /devices/{serial}",
-            "DELETE /api/v1/tokens/{id}",
+            "DELETE /api/v1/tokens/{id}", "GET /api/v1/ledger/entries/{index}/proof",
         ] {
             #expect(listed.contains(expected), "router does not list \(expected); it lists \(listed.sorted())")
         }

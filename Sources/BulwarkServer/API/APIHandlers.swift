@@ -1,5 +1,6 @@
 import BulwarkAPI
 import BulwarkCore
+import BulwarkLedger
 import BulwarkStore
 import Foundation
 
@@ -118,6 +119,34 @@ struct APIHandlers: APIProtocol {
                             id: $0.id, at: Timestamp.parse($0.at) ?? Date(timeIntervalSince1970: 0), actor: $0.actor, action: $0.action,
                             subject: $0.subject, detail: $0.detail, remoteAddress: $0.remoteAddress)
                     })))
+    }
+
+    func getLedgerCheckpoint(_ input: Operations.GetLedgerCheckpoint.Input) async throws -> Operations.GetLedgerCheckpoint.Output {
+        _ = try principal()
+        guard let note = try await store.latestLedgerCheckpoint() else { throw AccessError.notFound("ledger checkpoint (none published yet)") }
+        let checkpoint = try Checkpoint(text: note.text)
+        return .ok(
+            .init(
+                body: .json(.init(origin: checkpoint.origin, size: Int64(checkpoint.size), rootHash: checkpoint.root.base64, note: note.serialized))))
+    }
+
+    func getLedgerInclusionProof(_ input: Operations.GetLedgerInclusionProof.Input) async throws -> Operations.GetLedgerInclusionProof.Output {
+        guard input.path.index >= 0 else { throw APIInputError(description: "index must be 0 or more") }
+        let bundle = try await store.ledgerProofBundle(UInt64(input.path.index), for: try principal())
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        format: bundle.format, entry: bundle.entry, leafIndex: Int64(bundle.leafIndex), treeSize: Int64(bundle.treeSize),
+                        inclusionProof: bundle.inclusionProof, checkpoint: bundle.checkpoint))))
+    }
+
+    func getLedgerConsistencyProof(_ input: Operations.GetLedgerConsistencyProof.Input) async throws -> Operations.GetLedgerConsistencyProof.Output {
+        _ = try principal()
+        let (from, to) = (input.query.from, input.query.to)
+        guard from >= 1, to >= from else { throw APIInputError(description: "need 1 <= from <= to; got from=\(from), to=\(to)") }
+        let proof = try await store.ledgerConsistencyProof(from: UInt64(from), to: UInt64(to))
+        return .ok(.init(body: .json(.init(from: from, to: to, proof: proof.map(\.base64)))))
     }
 }
 

@@ -1,4 +1,5 @@
 import BulwarkCore
+import BulwarkLedger
 import BulwarkStore
 import Foundation
 import HTTPTypes
@@ -51,6 +52,7 @@ struct Problem: Codable, Sendable {
         while let wrapped = error as? ServerError {
             if wrapped.underlyingError is ServerError || wrapped.underlyingError is AccessError || wrapped.underlyingError is ImportError
                 || wrapped.underlyingError is HTTPError || wrapped.underlyingError is StoreError || wrapped.underlyingError is APIInputError
+                || wrapped.underlyingError is LedgerError
             {
                 error = wrapped.underlyingError
             } else {
@@ -73,6 +75,14 @@ struct Problem: Codable, Sendable {
             }
         case let error as APIInputError:
             self.init(status: .badRequest, detail: error.description, instance: instance)
+        case let error as LedgerError:
+            switch error {
+            // A size or index the ledger has not reached (or no checkpoint yet): nothing there to prove.
+            case .outOfRange: self.init(status: .notFound, detail: error.description, instance: instance)
+            case .tampered:
+                self.init(status: .internalServerError, detail: "the stored ledger does not verify; see the server log", instance: instance)
+            default: self.init(status: .unprocessableContent, detail: error.description, instance: instance)
+            }
         case let error as StoreError:
             switch error {
             case .constraint(let what): self.init(status: .conflict, detail: what, instance: instance)

@@ -1,5 +1,6 @@
 @preconcurrency import AsyncKit
 import BulwarkCore
+import BulwarkLedger
 import Foundation
 import Logging
 import NIOCore
@@ -98,6 +99,8 @@ public final class Database: Sendable {
         } catch let error as AccessError {
             throw error
         } catch let error as ImportError {
+            throw error
+        } catch let error as LedgerError {
             throw error
         } catch {
             throw StoreError.wrap(error, location: location)

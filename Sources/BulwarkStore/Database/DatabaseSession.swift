@@ -17,9 +17,21 @@ struct DatabaseSession: Sendable {
     let connection: Connection
     let logger: Logger
 
+    /// One bound value of a bulk insert.
+    enum Value: Sendable {
+        case text(String)
+        case integer(Int)
+        case null
+    }
+
     /// Inserts rows of text values (or NULL) into `table`. `table` and `columns` must be identifiers written in code,
     /// never input; every value is bound as a parameter.
     func insert(into table: String, columns: [String], rows: [[String?]]) async throws {
+        try await insert(into: table, columns: columns, values: rows.map { row in row.map { $0.map(Value.text) ?? .null } })
+    }
+
+    /// Inserts rows of text, integer or NULL values into `table`; the same rules as `insert(into:columns:rows:)`.
+    func insert(into table: String, columns: [String], values rows: [[Value]]) async throws {
         guard !rows.isEmpty else { return }
         var text = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES "
         text.reserveCapacity(text.utf8.count + rows.count * columns.count * 6)
@@ -42,14 +54,24 @@ struct DatabaseSession: Sendable {
             var binds: [SQLiteData] = []
             binds.reserveCapacity(parameter)
             for row in rows {
-                for value in row { binds.append(value.map(SQLiteData.text) ?? .null) }
+                for value in row {
+                    switch value {
+                    case .text(let text): binds.append(.text(text))
+                    case .integer(let number): binds.append(.integer(number))
+                    case .null: binds.append(.null)
+                    }
+                }
             }
             try await connection.query(text, binds) { _ in }
         case .postgres(let connection):
             var binds = PostgresBindings(capacity: parameter)
             for row in rows {
                 for value in row {
-                    if let value { binds.append(value) } else { binds.appendNull() }
+                    switch value {
+                    case .text(let text): binds.append(text)
+                    case .integer(let number): binds.append(number)
+                    case .null: binds.appendNull()
+                    }
                 }
             }
             _ = try await connection.query(PostgresQuery(unsafeSQL: text, binds: binds), logger: logger)

@@ -1,6 +1,6 @@
 /// The schema's history. Never edit a released migration; add a new one.
 public enum Schema {
-    public static let migrations: [Migration] = [identity, inventory, deviceListIndexes, vulnerabilityFeeds]
+    public static let migrations: [Migration] = [identity, inventory, deviceListIndexes, ledger, vulnerabilityFeeds]
 
     static let identity = Migration(
         version: 1,
@@ -153,6 +153,25 @@ public enum Schema {
                 id TEXT PRIMARY KEY, source TEXT NOT NULL, file TEXT NOT NULL, at TEXT NOT NULL, seen BIGINT NOT NULL, changed BIGINT NOT NULL,
                 skipped BIGINT NOT NULL)
             """,
+        ]
+    )
+
+    /// The evidence ledger: one global append-only log (entries name the organisation they are about), the hash of every
+    /// complete subtree so a proof is one read of O(log n) rows, the signed checkpoints, and a one-row head that appends
+    /// lock so that two writers on PostgreSQL take turns (SQLite's BEGIN IMMEDIATE already does).
+    static let ledger = Migration(
+        version: 4,
+        name: "evidence ledger",
+        statements: [
+            """
+            CREATE TABLE ledger_entries (
+                idx BIGINT PRIMARY KEY, org_id TEXT NOT NULL, kind TEXT NOT NULL, recorded_at TEXT NOT NULL, content TEXT NOT NULL)
+            """,
+            "CREATE INDEX ledger_entries_org ON ledger_entries (org_id, idx)",
+            "CREATE TABLE ledger_nodes (level BIGINT NOT NULL, idx BIGINT NOT NULL, hash TEXT NOT NULL, PRIMARY KEY (level, idx))",
+            "CREATE TABLE ledger_checkpoints (size BIGINT PRIMARY KEY, root TEXT NOT NULL, note TEXT NOT NULL, created_at TEXT NOT NULL)",
+            "CREATE TABLE ledger_head (id BIGINT PRIMARY KEY, size BIGINT NOT NULL)",
+            "INSERT INTO ledger_head (id, size) VALUES (1, 0)",
         ]
     )
 }

@@ -1,4 +1,5 @@
 import BulwarkCore
+import BulwarkLedger
 import BulwarkServer
 import BulwarkStore
 import Foundation
@@ -22,6 +23,10 @@ struct TestWorld {
     let bravoOwnerToken: String
     let bravoTokenID: Identifier<APIToken>
     let insurerToken: String
+    /// Ledger entry 0 is Alpha's evidence, entry 1 Bravo's; a checkpoint covers both.
+    let bravoLedgerIndex: UInt64
+    /// The key that signed the ledger checkpoint.
+    let ledgerKey: NoteSigningKey
     static let password = "correct horse battery staple"
 
     static func make(clock: any WallClock = FixedClock(Timestamp.parse("2026-11-20T09:00:00Z")!)) async throws -> TestWorld {
@@ -46,6 +51,20 @@ struct TestWorld {
         _ = try await store.importInventory(
             try inventory(prefix: "BRAVO", count: 20, exposedSite: "Bravo Lobby"), by: bravoSystem, origin: .commandLine)
         try await store.share(with: insurer.id, by: alphaSystem, origin: .commandLine)
+        try await store.appendToLedger(
+            [
+                try LedgerItem(
+                    kind: LedgerEntry.Kind.evidenceFile, value: EvidenceFile(name: "ALPHA-depot.jpg", sha256: "aa", size: 1, description: nil))
+            ],
+            by: alphaSystem, origin: .commandLine)
+        let bravoLedger = try await store.appendToLedger(
+            [
+                try LedgerItem(
+                    kind: LedgerEntry.Kind.evidenceFile, value: EvidenceFile(name: "BRAVO-lobby.jpg", sha256: "bb", size: 2, description: nil))
+            ],
+            by: bravoSystem, origin: .commandLine)
+        let ledgerKey = try NoteSigningKey(generatingFor: "bulwark.test/ledger")
+        _ = try await store.publishLedgerCheckpoint(origin: "bulwark.test/ledger", signers: [ledgerKey])
         let issuer = TokenIssuer(store: store)
         let alphaOwner = try await issuer.issue(name: "alpha-owner", role: .owner, by: alphaSystem, origin: .commandLine)
         let alphaViewer = try await issuer.issue(name: "alpha-viewer", role: .viewer, by: alphaSystem, origin: .commandLine)
@@ -55,7 +74,8 @@ struct TestWorld {
         return TestWorld(
             store: store, path: path, alpha: alpha, bravo: bravo, insurer: insurer, alphaOwnerToken: alphaOwner.secret,
             alphaViewerToken: alphaViewer.secret,
-            bravoOwnerToken: bravoOwner.secret, bravoTokenID: bravoOwner.token.id, insurerToken: insurerToken.secret)
+            bravoOwnerToken: bravoOwner.secret, bravoTokenID: bravoOwner.token.id, insurerToken: insurerToken.secret,
+            bravoLedgerIndex: bravoLedger.lowerBound, ledgerKey: ledgerKey)
     }
 
     static func inventory(prefix: String, count: Int, exposedSite: String) throws -> InventoryDocument {
@@ -90,7 +110,8 @@ struct TestWorld {
         let tokens = try await store.tokens(for: system)
         let audit = try await store.auditEventCount(organisation: bravo.id)
         let rows = devices.devices.map { "\($0.serial)|\($0.model)|\($0.firmwareVersion ?? "")|\($0.credentialState.rawValue)|\($0.ipAddress ?? "")" }
-        return (rows + tokens.map { "\($0.id)|\($0.revokedAt ?? "live")" } + ["audit=\(audit)"]).joined(separator: "\n")
+        let ledger = try await store.ledgerSize()
+        return (rows + tokens.map { "\($0.id)|\($0.revokedAt ?? "live")" } + ["audit=\(audit)", "ledger=\(ledger)"]).joined(separator: "\n")
     }
 }
 

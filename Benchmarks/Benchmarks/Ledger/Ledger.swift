@@ -1,0 +1,169 @@
+import Benchmark
+import BulwarkCore
+import BulwarkLedger
+import BulwarkStore
+import Foundation
+import SQLKit
+
+/// The evidence ledger's figures: batched appends of 1 KiB entries against the raw SHA-256 rate for the same entries
+/// in the same run, and proof generation at 10 million entries.
+///
+/// Run: swift package --package-path Benchmarks benchmark --target Ledger
+let benchmarks: @Sendable () -> Void = {
+    let count = 20_000
+    let batch = 1000
+    let items = LedgerBench.items(count)
+    let contents = items.map { item in
+        Array(
+            try! LedgerEntry(
+                kind: item.kind, organisation: "00000000-0000-0000-0000-000000000000", recordedAt: "2026-11-22T08:00:00Z", payload: item.payload
+            ).content.utf8)
+    }
+    let perSecond = BenchmarkMetric.custom("entries/s", polarity: .prefersLarger, useScalingFactor: false)
+    let percent = BenchmarkMetric.custom("% of SHA-256 rate", polarity: .prefersLarger, useScalingFactor: false)
+    let config = Benchmark.Configuration(metrics: [.wallClock, perSecond, percent], maxDuration: .seconds(60), maxIterations: 5)
+
+    /// The floor: one SHA-256 per 1 KiB leaf and nothing else.
+    func hashRate() -> Double {
+        let started = ContinuousClock.now
+        for content in contents { blackHole(MerkleTree.leafHash(content)) }
+        return Double(count) / (ContinuousClock.now - started).seconds
+    }
+
+    Benchmark("SHA-256 of 20,000 1 KiB leaves (the limit)", configuration: config) { benchmark in
+        benchmark.measurement(perSecond, Int(hashRate()))
+    }
+
+    Benchmark("Tree only: 20,000 1 KiB leaves into TreeFrontier, in memory", configuration: config) { benchmark in
+        let limit = hashRate()
+        let started = ContinuousClock.now
+        var frontier = TreeFrontier()
+        var nodes = 0
+        for content in contents { frontier.append(MerkleTree.leafHash(content)) { _, _ in nodes += 1 } }
+        let rate = Double(count) / (ContinuousClock.now - started).seconds
+        blackHole(frontier.root)
+        benchmark.measurement(perSecond, Int(rate))
+        benchmark.measurement(percent, Int(100 * rate / limit))
+    }
+
+    Benchmark("Append 20,000 1 KiB entries to SQLite in batches of 1,000", configuration: config) { benchmark in
+        let limit = hashRate()
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("bulwark-ledger-bench-\(UUID().uuidString).sqlite").path
+        let store = SQLStore(database: try Database.open(path))
+        try await store.migrate()
+        let org = try await store.createOrganisation(name: "Benchmark Operator", kind: .operator)
+        let principal = try await store.systemPrincipal(for: org)
+        benchmark.startMeasurement()
+        let started = ContinuousClock.now
+        for start in stride(from: 0, to: count, by: batch) {
+            try await store.appendToLedger(Array(items[start..<start + batch]), by: principal, origin: .commandLine)
+        }
+        let rate = Double(count) / (ContinuousClock.now - started).seconds
+        benchmark.stopMeasurement()
+        benchmark.measurement(perSecond, Int(rate))
+        benchmark.measurement(percent, Int(100 * rate / limit))
+        await store.database.close()
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+    }
+
+    let proofConfig = Benchmark.Configuration(metrics: [.wallClock], maxDuration: .seconds(20), maxIterations: 2000)
+    Benchmark("Inclusion proof bundle at 10,000,000 entries (SQLite)", configuration: proofConfig) { benchmark in
+        let store = try await LedgerBench.shared.value
+        let principal = try await LedgerBench.principal(store)
+        benchmark.startMeasurement()
+        for index in benchmark.scaledIterations {
+            blackHole(try await store.ledgerProofBundle(LedgerBench.provable[index % LedgerBench.provable.count], for: principal))
+        }
+        benchmark.stopMeasurement()
+    }
+
+    Benchmark("Consistency proof at 10,000,000 entries (SQLite)", configuration: proofConfig) { benchmark in
+        let store = try await LedgerBench.shared.value
+        benchmark.startMeasurement()
+        for index in benchmark.scaledIterations {
+            blackHole(try await store.ledgerConsistencyProof(from: UInt64(1_234_567 + index * 7919 % 5_000_000), to: LedgerBench.size))
+        }
+        benchmark.stopMeasurement()
+    }
+}
+
+enum LedgerBench {
+    static let size: UInt64 = 10_000_000
+    /// Entries with rows of their own in the 10M file, spread over the tree (the rest of the tree is nodes only).
+    static let provable: [UInt64] = [0, 1, 4_999_999, 7_777_777, 9_999_998, 9_999_999]
+    static let path = FileManager.default.temporaryDirectory.appendingPathComponent("bulwark-ledger-bench-10M-v1.sqlite").path
+
+    /// 1 KiB evidence payloads: a digest, a name and a description padded to make the canonical entry about 1,024 bytes.
+    static func items(_ count: Int) -> [LedgerItem] {
+        (0..<count).map { i in
+            let file = EvidenceFile(
+                name: "evidence-\(i).pdf", sha256: String(repeating: String(format: "%02x", i % 256), count: 32), size: UInt64(i),
+                description: String(repeating: "x", count: 820))
+            return try! LedgerItem(kind: LedgerEntry.Kind.evidenceFile, value: file)
+        }
+    }
+
+    static func principal(_ store: SQLStore) async throws -> Principal {
+        let org = try await store.organisation(named: "Benchmark Operator")!
+        return try await store.systemPrincipal(for: org)
+    }
+
+    /// A ledger of 10M synthetic leaves: every complete subtree hash stored, as appends would leave them. Built once and
+    /// kept in the temporary directory (about 2 GB), since building it takes minutes.
+    /// One store over the 10M file for every proof benchmark.
+    static let shared = Task { try await tenMillion() }
+
+    static func tenMillion() async throws -> SQLStore {
+        let ready = path + ".ready"
+        if !FileManager.default.fileExists(atPath: ready) { try await build(ready: ready) }
+        return SQLStore(database: try Database.open(path))
+    }
+
+    static func build(ready: String) async throws {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        let fresh = SQLStore(database: try Database.open(path))
+        try await fresh.migrate()
+        let org = try await fresh.createOrganisation(name: "Benchmark Operator", kind: .operator)
+        var frontier = TreeFrontier()
+        var rows: [(Int, Int, String)] = []
+        var leaf: UInt64 = 0
+        while leaf < size {
+            let end = min(leaf + 200_000, size)
+            rows.removeAll(keepingCapacity: true)
+            while leaf < end {
+                var bytes = [UInt8](repeating: 0, count: 8)
+                for b in 0..<8 { bytes[b] = UInt8(truncatingIfNeeded: leaf >> (8 * UInt64(b))) }
+                frontier.append(MerkleTree.leafHash(bytes)) { rows.append(($0.level, Int($0.index), $1.hex)) }
+                leaf += 1
+            }
+            try await fresh.database.transaction { db in
+                for chunk in stride(from: 0, to: rows.count, by: 5000) {
+                    var query = SQLQueryString("INSERT INTO ledger_nodes (level, idx, hash) VALUES ")
+                    for (offset, row) in rows[chunk..<min(chunk + 5000, rows.count)].enumerated() {
+                        query.appendLiteral(offset == 0 ? "(" : ", (")
+                        query.appendLiteral("\(row.0), \(row.1), '\(row.2)')")
+                    }
+                    try await db.raw(query).run()
+                }
+            }
+        }
+        let finalRoot = frontier.root
+        try await fresh.database.transaction { db in
+            for index in provable {
+                let entry = try LedgerEntry(kind: "evidence.file", organisation: org.id.rawValue, recordedAt: "2026-11-22T08:00:00Z", payload: "{}")
+                try await db.raw(
+                    "INSERT INTO ledger_entries (idx, org_id, kind, recorded_at, content) VALUES (\(bind: Int(index)), \(bind: org.id.rawValue), 'evidence.file', '', \(bind: entry.content))"
+                ).run()
+            }
+            try await db.raw("UPDATE ledger_head SET size = \(bind: Int(size)) WHERE id = 1").run()
+        }
+        _ = try await fresh.publishLedgerCheckpoint(origin: "bench.local/ledger", signers: [try NoteSigningKey(generatingFor: "bench.local/ledger")])
+        precondition(try await fresh.latestLedgerCheckpoint()!.text.contains(finalRoot.base64))
+        await fresh.database.close()
+        FileManager.default.createFile(atPath: ready, contents: Data())
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}

@@ -1,0 +1,117 @@
+import Crypto
+import Foundation
+
+/// One record in the evidence ledger: what kind of evidence or decision, whose it is, when, and its canonical JSON.
+///
+/// The leaf hashed into the tree is `content`, a fixed JSON rendering of these four fields, so anyone holding the
+/// entry can recompute its leaf hash without this code. New kinds (quotes, price changes, endorsements, claim payments)
+/// need only a kind name and a payload.
+public struct LedgerEntry: Hashable, Sendable {
+    /// The kinds logged today; `kind` is open so later modules add theirs.
+    public enum Kind {
+        /// An uploaded evidence file, by SHA-256.
+        public static let evidenceFile = "evidence.file"
+        /// A finding, as its canonical JSON.
+        public static let finding = "finding"
+    }
+
+    public let kind: String
+    /// The organisation the entry is about; reads of entries are scoped by it.
+    public let organisation: String
+    /// RFC 3339 time the entry was appended.
+    public let recordedAt: String
+    /// Canonical JSON of the evidence or decision (keys sorted, no insignificant space).
+    public let payload: String
+
+    public init(kind: String, organisation: String, recordedAt: String, payload: String) throws(LedgerError) {
+        guard !kind.isEmpty, kind.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-") }) else {
+            throw .bundle("entry kind \"\(kind)\" must be lowercase words joined by dots or hyphens")
+        }
+        self.kind = kind
+        self.organisation = organisation
+        self.recordedAt = recordedAt
+        self.payload = payload
+    }
+
+    /// An entry whose payload is `value` encoded as canonical JSON.
+    public init<Value: Encodable>(kind: String, organisation: String, recordedAt: String, value: Value) throws(LedgerError) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(value) else { throw .bundle("the \(kind) payload cannot be encoded as JSON") }
+        try self.init(kind: kind, organisation: organisation, recordedAt: recordedAt, payload: String(decoding: data, as: UTF8.self))
+    }
+
+    /// The bytes hashed as the leaf: `{"kind":…,"organisation":…,"payload":…,"recordedAt":…}` with the payload as a string.
+    public var content: String {
+        "{\"kind\":\(Self.quote(kind)),\"organisation\":\(Self.quote(organisation)),\"payload\":\(Self.quote(payload)),\"recordedAt\":\(Self.quote(recordedAt))}"
+    }
+
+    /// RFC 9162 §2.1.1 leaf hash of `content`.
+    public var leafHash: TreeHash { MerkleTree.leafHash(Array(content.utf8)) }
+
+    /// Reads an entry from its content; the text must be exactly the canonical rendering.
+    public init(content: String) throws(LedgerError) {
+        struct Fields: Decodable {
+            let kind: String
+            let organisation: String
+            let payload: String
+            let recordedAt: String
+        }
+        guard let fields = try? JSONDecoder().decode(Fields.self, from: Data(content.utf8)) else {
+            throw .bundle("the entry is not JSON with kind, organisation, payload and recordedAt")
+        }
+        try self.init(kind: fields.kind, organisation: fields.organisation, recordedAt: fields.recordedAt, payload: fields.payload)
+        guard self.content == content else { throw .bundle("the entry is not in canonical form, so its leaf hash would not be reproducible") }
+    }
+
+    /// RFC 8259 §7 string escaping: quote, backslash and control characters; everything else as UTF-8.
+    static func quote(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}
+
+/// The payload of an `evidence.file` entry: a file's digest and what it is.
+public struct EvidenceFile: Codable, Hashable, Sendable {
+    public let name: String
+    /// Lowercase hex SHA-256 of the file's bytes.
+    public let sha256: String
+    public let size: UInt64
+    public let description: String?
+
+    public init(name: String, sha256: String, size: UInt64, description: String?) {
+        self.name = name
+        self.sha256 = sha256
+        self.size = size
+        self.description = description
+    }
+}
+
+/// SHA-256 of a file read in pieces, for `EvidenceFile.sha256`.
+public struct EvidenceDigest {
+    private var hasher = SHA256()
+    public private(set) var size: UInt64 = 0
+
+    public init() {}
+
+    public mutating func update(_ bytes: some DataProtocol) {
+        hasher.update(data: bytes)
+        size += UInt64(bytes.count)
+    }
+
+    /// Lowercase hex of the digest.
+    public func finalize() -> String {
+        hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+}
