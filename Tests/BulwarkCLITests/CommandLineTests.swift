@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 import Testing
 
@@ -37,8 +40,7 @@ struct BulwarkProcess {
         try process.run()
         if let input { inPipe.fileHandleForWriting.write(Data(input.utf8)) }
         try inPipe.fileHandleForWriting.close()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        let (stdout, stderr) = PipeDrain.readBoth(out.fileHandleForReading, err.fileHandleForReading)
         process.waitUntilExit()
         return Result(
             status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
@@ -213,7 +215,7 @@ struct BulwarkProcess {
         #expect(healthy, "the server never answered /health")
         process.terminate()  // SIGTERM
         process.waitUntilExit()
-        let log = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let log = String(decoding: PipeDrain.readAll(err.fileHandleForReading), as: UTF8.self)
         #expect(process.terminationReason == .exit)
         #expect(process.terminationStatus == 0)
         #expect(log.contains("Bulwark stopped."))
@@ -323,5 +325,64 @@ struct BulwarkProcess {
         let onOldest = (all["devices"] as? [[String: Any]] ?? []).filter { $0["firmwareVersion"] as? String == "2.1.0" }.count
         #expect(onOldest > 0)
         #expect(firstLine.hasSuffix("\(onOldest) deployed devices"), "the devices on 2.1.0 are the ones carrying busybox 1.29.3")
+    }
+}
+
+/// Reads a pipe to its end, retrying reads a signal interrupted (Foundation's `readDataToEndOfFile` traps on EINTR).
+enum PipeDrain {
+    static func readAll(_ handle: FileHandle) -> Data {
+        var data = Data()
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        let descriptor = handle.fileDescriptor
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count > 0 {
+                data.append(contentsOf: buffer[0..<count])
+            } else if count < 0, errno == EINTR {
+                continue
+            } else {
+                return data
+            }
+        }
+    }
+
+    /// One read of whatever is available (blocking until something is), retrying after EINTR; empty at end of file.
+    static func readSome(_ handle: FileHandle) -> Data {
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(handle.fileDescriptor, $0.baseAddress, $0.count) }
+            if count >= 0 { return Data(buffer[0..<count]) }
+            if errno != EINTR { return Data() }
+        }
+    }
+
+    /// Writes all of `data`, retrying after EINTR and short writes.
+    static func writeAll(_ handle: FileHandle, _ data: Data) {
+        var offset = 0
+        let bytes = [UInt8](data)
+        while offset < bytes.count {
+            let count = bytes[offset...].withUnsafeBytes { write(handle.fileDescriptor, $0.baseAddress, $0.count) }
+            if count > 0 {
+                offset += count
+            } else if count < 0, errno == EINTR {
+                continue
+            } else {
+                return
+            }
+        }
+    }
+
+    /// Reads standard output and standard error at the same time, so a child that fills one pipe cannot block on it.
+    static func readBoth(_ out: FileHandle, _ err: FileHandle) -> (Data, Data) {
+        let group = DispatchGroup()
+        nonisolated(unsafe) var errorData = Data()
+        group.enter()
+        DispatchQueue.global().async {
+            errorData = readAll(err)
+            group.leave()
+        }
+        let outputData = readAll(out)
+        group.wait()
+        return (outputData, errorData)
     }
 }

@@ -110,7 +110,7 @@ import Darwin
         var written = 0
         func topUp() {
             while written - acknowledged.count < 500 {
-                input.fileHandleForWriting.write(line)
+                PipeDrain.writeAll(input.fileHandleForWriting, line)
                 written += 1
             }
         }
@@ -118,7 +118,7 @@ import Darwin
         var pending = ""
         while acknowledged.count < 60 || checkpoints.count < 3 {
             topUp()
-            let chunk = output.fileHandleForReading.availableData
+            let chunk = PipeDrain.readSome(output.fileHandleForReading)
             guard !chunk.isEmpty else { break }
             pending += String(decoding: chunk, as: UTF8.self)
             while let newline = pending.firstIndex(of: "\n") {
@@ -133,7 +133,7 @@ import Darwin
             }
         }
         // A fresh burst of lines right before the kill, so it lands while appends are being made.
-        for _ in 0..<300 { input.fileHandleForWriting.write(line) }
+        for _ in 0..<300 { PipeDrain.writeAll(input.fileHandleForWriting, line) }
         written += 300
         kill(child.processIdentifier, SIGKILL)
         child.waitUntilExit()

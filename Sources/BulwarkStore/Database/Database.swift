@@ -154,7 +154,7 @@ struct SQLiteSource: ConnectionPoolSource, Sendable {
         let promise = eventLoop.makePromise(of: SQLiteConnection.self)
         promise.completeWithTask {
             let connection = try await SQLiteConnection.open(
-                storage: .file(path: path), threadPool: .singleton, logger: logger, on: eventLoop
+                storage: .file(path: path), threadPool: SQLiteThreads.pool, logger: logger, on: eventLoop
             )
             do {
                 // WAL lets readers run beside the one writer; NORMAL sync is durable in WAL mode across
@@ -175,4 +175,15 @@ struct SQLiteSource: ConnectionPoolSource, Sendable {
         }
         return promise.futureResult
     }
+}
+
+/// The threads SQLite calls block on. SQLite waits for a busy database inside the calling thread (busy_timeout), so on a
+/// 2-core machine NIO's shared pool of 2 threads let one waiting writer stall every other database call in the process;
+/// a pool of its own, larger than the core count, keeps the rest moving. It lives as long as the process.
+enum SQLiteThreads {
+    static let pool: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: max(8, System.coreCount * 4))
+        pool.start()
+        return pool
+    }()
 }
