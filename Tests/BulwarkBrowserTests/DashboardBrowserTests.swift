@@ -28,6 +28,19 @@ enum BrowserEnvironment {
         // A real server on a real socket, filled with the demo world.
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("bulwark-browser-\(UUID().uuidString).sqlite").path
         let store = SQLStore(database: try Database.open(path))
+        do {
+            try await browse(store: store, chromedriver: chromedriver, chromium: chromium)
+        } catch {
+            // Close the pool on failure too, or its debug-build check at deinit ends the whole test process.
+            await store.database.close()
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+            throw error
+        }
+        await store.database.close()
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+    }
+
+    func browse(store: SQLStore, chromedriver: String, chromium: String) async throws {
         try await store.migrate()
         _ = try await DemoWorld(store: store, hasher: PasswordHasher(cost: 4)).create(password: "browser-test-password")
         let operatorOrg = try #require(try await store.organisation(named: DemoWorld.operatorName))
@@ -93,8 +106,6 @@ enum BrowserEnvironment {
         await browser.quit()
         await services.triggerGracefulShutdown()
         try await server.value
-        await store.database.close()
-        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
     }
 
     static func waitUntilReady(_ driver: URL) async throws {

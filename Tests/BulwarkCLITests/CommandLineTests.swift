@@ -1,8 +1,9 @@
+import Foundation
+import Testing
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Foundation
-import Testing
 
 /// Runs the real `bulwark` executable, as a script or a person would, against a fresh SQLite file.
 struct BulwarkProcess {

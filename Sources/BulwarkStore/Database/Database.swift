@@ -26,6 +26,10 @@ public final class Database: Sendable {
         case postgres(EventLoopGroupConnectionPool<PostgresConnectionSource>)
     }
 
+    /// How long a caller waits for a pooled connection. AsyncKit's default of 10 s failed requests that were only queued
+    /// behind busy writers on a loaded 2-core machine; a minute still surfaces a real deadlock.
+    static let requestTimeout: TimeAmount = .seconds(60)
+
     public let dialect: Dialect
     /// A printable location with any password removed.
     public let location: String
@@ -45,6 +49,7 @@ public final class Database: Sendable {
             let pool = EventLoopGroupConnectionPool(
                 source: PostgresConnectionSource(sqlConfiguration: configuration),
                 maxConnectionsPerEventLoop: 4,
+                requestTimeout: Self.requestTimeout,
                 pruneInterval: .seconds(60),
                 logger: logger,
                 on: group
@@ -62,6 +67,7 @@ public final class Database: Sendable {
         let pool = EventLoopGroupConnectionPool(
             source: SQLiteSource(path: path),
             maxConnectionsPerEventLoop: 2,
+            requestTimeout: Self.requestTimeout,
             pruneInterval: nil,
             logger: logger,
             on: group
