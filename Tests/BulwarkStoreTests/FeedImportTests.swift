@@ -11,7 +11,7 @@ import Testing
             affected: [
                 .init(
                     ecosystem: "Alpine:v3.18", name: "busybox", purl: "pkg:apk/alpine/busybox",
-                    ranges: [.init(type: "ECOSYSTEM", events: [.introduced("0"), .fixed(fixed)])], versions: [])
+                    ranges: [OSVRange(kind: .ecosystem, events: [.introduced("0"), .fixed(fixed)])], versions: [])
             ],
             cpeMatches: [.init(criteria: "cpe:2.3:a:busybox:busybox:*:*:*:*:*:*:*:*", vulnerable: true, versionEndExcluding: fixed)],
             severities: [], withdrawn: nil)
