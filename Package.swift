@@ -81,6 +81,7 @@ let package = Package(
                 "BulwarkCore",
                 "BulwarkLedger",
                 "BulwarkStore",
+                "BulwarkVulnerability",
                 "BulwarkAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),

@@ -75,6 +75,8 @@ public struct DemoWorld: Sendable {
                 }
             }
             try await store.share(with: insurer.id, by: operatorPrincipal, origin: .commandLine)
+            progress?("adding the advisories of the trunk's components")
+            try await DemoAdvisories.install(in: store)
         } else {
             progress?("the demo world exists; resetting its passwords")
             for (orgName, kind, email, _, role) in accounts {

@@ -86,6 +86,7 @@ struct Problem: Codable, Sendable {
         case let error as StoreError:
             switch error {
             case .constraint(let what): self.init(status: .conflict, detail: what, instance: instance)
+            case .invalid(let why): self.init(status: .unprocessableContent, detail: why, instance: instance)
             default:
                 self.init(status: .internalServerError, detail: "the database could not complete the request; see the server log", instance: instance)
             }

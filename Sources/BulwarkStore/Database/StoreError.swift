@@ -8,6 +8,8 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
     case migration(version: Int, name: String, reason: String)
     case newerSchema(found: Int, known: Int)
     case corrupt(String)
+    /// The caller asked for something the data's rules forbid; the message says what to send instead.
+    case invalid(String)
 
     public var description: String {
         switch self {
@@ -23,6 +25,8 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
             "the database schema is at version \(found) but this bulwark only knows up to \(known); upgrade bulwark"
         case .corrupt(let what):
             "stored data is not readable: \(what)"
+        case .invalid(let why):
+            why
         }
     }
 

@@ -1,6 +1,6 @@
 /// The schema's history. Never edit a released migration; add a new one.
 public enum Schema {
-    public static let migrations: [Migration] = [identity, inventory, deviceListIndexes, ledger, vulnerabilityFeeds]
+    public static let migrations: [Migration] = [identity, inventory, deviceListIndexes, ledger, vulnerabilityFeeds, vex]
 
     static let identity = Migration(
         version: 1,
@@ -172,6 +172,20 @@ public enum Schema {
             "CREATE TABLE ledger_checkpoints (size BIGINT PRIMARY KEY, root TEXT NOT NULL, note TEXT NOT NULL, created_at TEXT NOT NULL)",
             "CREATE TABLE ledger_head (id BIGINT PRIMARY KEY, size BIGINT NOT NULL)",
             "INSERT INTO ledger_head (id, size) VALUES (1, 0)",
+        ]
+    )
+
+    /// VEX statements: an organisation's verdict on one vulnerability in one component (keyed as matching keys it), the
+    /// latest per pair; earlier verdicts stay in the audit log.
+    static let vex = Migration(
+        version: 6,
+        name: "VEX statements",
+        statements: [
+            """
+            CREATE TABLE vex_statements (
+                org_id TEXT NOT NULL REFERENCES organisations(id), vulnerability TEXT NOT NULL, component TEXT NOT NULL, status TEXT NOT NULL,
+                justification TEXT, detail TEXT, author TEXT NOT NULL, stated_at TEXT NOT NULL, PRIMARY KEY (org_id, vulnerability, component))
+            """
         ]
     )
 }

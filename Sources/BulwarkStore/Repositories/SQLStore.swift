@@ -9,6 +9,8 @@ import SQLKit
 public struct SQLStore: Sendable {
     public let database: Database
     public let clock: any WallClock
+    /// The advisories filed for matching, kept between requests and rebuilt after a feed import.
+    let advisoryCache = AdvisoryIndexCache()
 
     public init(database: Database, clock: any WallClock = SystemClock()) {
         self.database = database
