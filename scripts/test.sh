@@ -21,7 +21,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 echo "==> installing the Python reference packages (cvss, univers) the differential tests run"
-python3 -m pip install -q --disable-pip-version-check cvss univers
+python3 -m pip install -q --disable-pip-version-check cvss univers 'cyclonedx-python-lib[json-validation]'
 
 echo "==> starting a throw-away PostgreSQL on 127.0.0.1"
 eval "$(scripts/postgres-test-server.sh start)"

@@ -72,7 +72,8 @@ struct BulwarkProcess {
         let commands = [
             ["serve"], ["demo"], ["migrate"], ["org", "create"], ["org", "list"], ["org", "share"], ["user", "create"], ["token", "create"],
             ["token", "revoke"], ["token", "list"], ["import", "inventory"], ["devices", "list"], ["feeds", "import"], ["feeds", "status"],
-            ["sbom", "import"], ["blast-radius"], ["cvss"], ["version", "compare"],
+            ["sbom", "import"], ["blast-radius"], ["cvss"], ["version", "compare"], ["vulns", "match"], ["vulns", "list"], ["vulns", "updates"],
+            ["vex", "set"], ["vex", "list"], ["vex", "export"],
             ["ledger"], ["ledger", "append"], ["ledger", "checkpoint"], ["ledger", "prove"], ["ledger", "verify"],
         ]
         for command in commands {
