@@ -172,6 +172,29 @@ import Testing
     }
 }
 
+extension MatchCommandTests {
+    @Test func blastRadiusByAdvisoryAndByVersionRange() throws {
+        let cli = try Self.demo()
+        defer { cli.remove() }
+        let kernel = try cli.run(["blast-radius", "CVE-2024-1086", "--org", "Lumen Devices Ltd"])
+        #expect(kernel.status == 0, "\(kernel.stderr)")
+        #expect(kernel.stdout.hasPrefix("CVE-2024-1086 in Lumen Devices Ltd: 3 product lines, 4 products, 16 releases, "))
+        let old = try cli.run(["blast-radius", "busybox@<1.36", "--org", "Lumen Devices Ltd", "--format", "json"])
+        let tree = try Self.json(old.stdout)
+        let releases = (tree["productLines"] as? [[String: Any]] ?? []).flatMap { ($0["products"] as? [[String: Any]]) ?? [] }
+            .flatMap { ($0["releases"] as? [[String: Any]]) ?? [] }
+        #expect(Set(releases.compactMap { $0["version"] as? String }) == ["2.1.0", "2.4.2", "3.0.1"])
+        #expect(releases.count == 12)
+        let fixed = try cli.run(["blast-radius", "CVE-2021-3711", "--org", "Lumen Devices Ltd"])
+        #expect(fixed.stdout.hasPrefix("CVE-2021-3711 in Lumen Devices Ltd: 3 product lines, 4 products, 4 releases, "))
+        let unknown = try cli.run(["blast-radius", "CVE-1999-0001", "--org", "Lumen Devices Ltd"])
+        #expect(unknown.status != 0)
+        #expect(unknown.stderr.contains("advisory CVE-1999-0001 (import its feed first) was not found"))
+        let badRange = try cli.run(["blast-radius", "busybox@<", "--org", "Lumen Devices Ltd"])
+        #expect(badRange.stderr.contains("is not a version range"))
+    }
+}
+
 /// The official CycloneDX JSON schema, through the PyPI `cyclonedx-python-lib` (which ships it). In CI a missing package
 /// fails the test (scripts/test.sh installs it); locally the check is skipped with a message.
 enum CycloneDXSchema {

@@ -9,17 +9,20 @@ struct BlastRadiusCommand: AsyncParsableCommand {
         commandName: "blast-radius",
         abstract: "Show every product line, product, firmware release and deployed device that contains a component.",
         discussion: """
-            COMPONENT is a purl (pkg:generic/busybox@1.31.1; without @version it matches every version) or a component
-            name, optionally with @version. The answer is a tree: trunk and product line, product, release, devices.
+            COMPONENT is a purl (pkg:generic/busybox@1.31.1; without @version it matches every version), a component
+            name with an optional @version or @range (busybox@<1.36, openssl@>=1.1.0,<1.1.1n), or an advisory id
+            (CVE-2024-1086, GHSA-…), which reaches every component that advisory matches. The answer is a tree:
+            trunk and product line, product, release, devices.
 
             Examples:
               bulwark blast-radius pkg:generic/busybox@1.29.3 --org "Lumen Devices Ltd"
-              bulwark blast-radius openssl@1.0.2k --org "Harbourside Retail Group" --format json
+              bulwark blast-radius "busybox@<1.36" --org "Lumen Devices Ltd"
+              bulwark blast-radius CVE-2024-1086 --org "Harbourside Retail Group" --format json
             """)
 
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var organisation: OrganisationOption
-    @Argument(help: ArgumentHelp("A purl or a component name, with an optional @version.", valueName: "component")) var component: String
+    @Argument(help: ArgumentHelp("A purl, a component name with an optional @version or @range, or an advisory id.", valueName: "component")) var component: String
     @Option(help: "table or json.") var format: OutputFormat = .table
 
     func run() async throws {

@@ -24,6 +24,31 @@ extension SQLStore {
                 for (index, version) in versions.enumerated() { filter += index == 0 ? "\(bind: version)" : ", \(bind: version)" }
                 filter += ")"
             }
+        case .nameInRange(let name, let range):
+            guard let constraint = VersionConstraint(range) else {
+                throw StoreError.invalid("\"\(range)\" is not a version range; write comparisons joined by commas, e.g. >=1.30,<1.36.1")
+            }
+            let rows = try await database.withConnection { db in
+                try await db.raw("SELECT id, version FROM components WHERE org_id = \(bind: o) AND name = \(bind: name)").all()
+            }
+            filter = Self.idFilter(try rows.filter { constraint.contains(try $0.string("version")) }.map { try $0.string("id") })
+        case .advisory(let id):
+            let index = try await advisoryIndex()
+            guard !index.advisories(named: id).isEmpty else { throw AccessError.notFound("advisory \(id) (import its feed first)") }
+            let rows = try await database.withConnection { db in
+                try await db.raw("SELECT id, name, version, purl, cpe FROM components WHERE org_id = \(bind: o)").all()
+            }
+            var ids: [String] = []
+            var verdicts: [ComponentIdentity: Bool] = [:]
+            for row in rows {
+                let identity = ComponentIdentity(
+                    name: try row.string("name"), version: try row.string("version"), purl: try row.optionalString("purl"),
+                    cpe: try row.optionalString("cpe"))
+                let hit = verdicts[identity] ?? index.matches(for: identity).contains { $0.ids.contains(id) }
+                verdicts[identity] = hit
+                if hit { ids.append(try row.string("id")) }
+            }
+            filter = Self.idFilter(ids)
         }
         let sql: SQLQueryString =
             """
@@ -70,5 +95,13 @@ extension SQLStore {
             }.sorted { $0.name < $1.name }
             return BlastRadius(query: query, organisation: o, productLines: tree)
         }
+    }
+
+    /// `c.id IN (…)`, or a filter that matches nothing for an empty list.
+    static func idFilter(_ ids: [String]) -> SQLQueryString {
+        guard !ids.isEmpty else { return "1 = 0" }
+        var filter: SQLQueryString = "c.id IN ("
+        for (index, id) in ids.enumerated() { filter += index == 0 ? "\(bind: id)" : ", \(bind: id)" }
+        return filter + ")"
     }
 }
