@@ -128,7 +128,7 @@ let package = Package(
         .testTarget(
             name: "BulwarkServerTests",
             dependencies: [
-                "BulwarkServer", "BulwarkStore", "BulwarkCore", "BulwarkAPI", "BulwarkLedger",
+                "BulwarkServer", "BulwarkStore", "BulwarkCore", "BulwarkAPI", "BulwarkLedger", "BulwarkVulnerability",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

@@ -28,7 +28,8 @@ import Testing
         path = path.replacingOccurrences(of: "{serial}", with: "BRAVO-0004").replacingOccurrences(of: "{id}", with: world.bravoTokenID.rawValue)
             .replacingOccurrences(of: "{index}", with: String(world.bravoLedgerIndex))
         #expect(!path.contains("{"), "route \(route) has a path parameter this test does not know how to aim at Bravo: add it")
-        let uri = path + "?organisation=\(world.bravo.id.rawValue)&org=\(world.bravo.id.rawValue)"
+        var uri = path + "?organisation=\(world.bravo.id.rawValue)&org=\(world.bravo.id.rawValue)"
+        if path.hasSuffix("/blast-radius") { uri += "&component=CVE-2022-0778" }
         switch (route.method, path) {
         case (.post, "/api/v1/inventory"):
             return (uri, ByteBuffer(string: "serial,model,firmware\nBRAVO-0004,BRAVO-CAM,9.9.9\n"), "text/csv")
@@ -36,6 +37,9 @@ import Testing
             return (uri, ByteBuffer(string: "{\"organisation\":\"\(world.bravo.id.rawValue)\"}"), "application/json")
         case (.post, "/api/v1/tokens"):
             return (uri, ByteBuffer(string: "{\"name\":\"intruder\",\"role\":\"owner\"}"), "application/json")
+        case (.put, "/api/v1/vex"):
+            let statement = #"{"vulnerability":"CVE-2024-1086","component":"pkg:generic/linux@5.15.148","status":"fixed"}"#
+            return (uri, ByteBuffer(string: statement), "application/json")
         case (.post, "/login"):
             return (uri, ByteBuffer(string: "email=owner%40bravo.example&password=wrong"), "application/x-www-form-urlencoded")
         default:

@@ -2,6 +2,7 @@ import BulwarkAPI
 import BulwarkCore
 import BulwarkLedger
 import BulwarkStore
+import BulwarkVulnerability
 import Foundation
 
 /// The JSON API: implements the protocol generated from `openapi.yaml` on top of the store.
@@ -119,6 +120,37 @@ struct APIHandlers: APIProtocol {
                             id: $0.id, at: Timestamp.parse($0.at) ?? Date(timeIntervalSince1970: 0), actor: $0.actor, action: $0.action,
                             subject: $0.subject, detail: $0.detail, remoteAddress: $0.remoteAddress)
                     })))
+    }
+
+    func listVulnerabilities(_ input: Operations.ListVulnerabilities.Input) async throws -> Operations.ListVulnerabilities.Output {
+        let list = try await store.fleetVulnerabilities(organisation: organisation(input.query.organisation), for: try principal())
+        return .ok(.init(body: .json(list.map(APIMapping.vulnerability))))
+    }
+
+    func getDeviceUpdate(_ input: Operations.GetDeviceUpdate.Input) async throws -> Operations.GetDeviceUpdate.Output {
+        let advice = try await store.updateAdvice(serial: input.path.serial, organisation: organisation(input.query.organisation), for: try principal())
+        return .ok(.init(body: .json(APIMapping.update(advice))))
+    }
+
+    func listVEXStatements(_ input: Operations.ListVEXStatements.Input) async throws -> Operations.ListVEXStatements.Output {
+        let statements = try await store.vexStatements(organisation: organisation(input.query.organisation), for: try principal())
+        return .ok(.init(body: .json(statements.map(APIMapping.vex))))
+    }
+
+    func setVEXStatement(_ input: Operations.SetVEXStatement.Input) async throws -> Operations.SetVEXStatement.Output {
+        guard case .json(let body) = input.body else { throw APIInputError(description: "send the statement as JSON") }
+        let statement = try await store.setVEX(
+            vulnerability: body.vulnerability, component: body.component, status: VEXStatement.Status(rawValue: body.status.rawValue)!,
+            justification: body.justification.map { VEXStatement.Justification(rawValue: $0.rawValue)! }, detail: body.detail, by: try principal(),
+            origin: origin)
+        return .ok(.init(body: .json(APIMapping.vex(statement))))
+    }
+
+    func getBlastRadius(_ input: Operations.GetBlastRadius.Input) async throws -> Operations.GetBlastRadius.Output {
+        let text = input.query.component.trimmingCharacters(in: .whitespaces)
+        guard !text.isEmpty else { throw APIInputError(description: "component is empty; give a purl, a name, name@range or an advisory id") }
+        let radius = try await store.blastRadius(BlastRadius.Query(text), organisation: organisation(input.query.organisation), for: try principal())
+        return .ok(.init(body: .json(APIMapping.blastRadius(radius))))
     }
 
     func getLedgerCheckpoint(_ input: Operations.GetLedgerCheckpoint.Input) async throws -> Operations.GetLedgerCheckpoint.Output {

@@ -1,6 +1,7 @@
 import BulwarkAPI
 import BulwarkCore
 import BulwarkStore
+import BulwarkVulnerability
 import Foundation
 
 /// Conversions from domain values to the generated API schemas.
@@ -53,5 +54,47 @@ enum APIMapping {
             id: t.id.rawValue, name: t.name, role: role(t.role), prefix: t.prefix,
             createdAt: Timestamp.parse(t.createdAt) ?? Date(timeIntervalSince1970: 0),
             revokedAt: t.revokedAt.flatMap { Timestamp.parse($0) })
+    }
+}
+
+extension APIMapping {
+    static func vulnerability(_ v: FleetVulnerability) -> Components.Schemas.FleetVulnerability {
+        let m = v.match
+        return .init(
+            id: v.id, advisories: m.ids, priority: .init(rawValue: m.priority.level.rawValue)!, summary: m.summary, cvss: m.severity?.score,
+            cvssVector: m.severity?.vector, severity: m.severity?.severity, kevDueDate: m.kev?.dueDate, epssProbability: m.epss?.probability,
+            epssPercentile: m.epss?.percentile, components: v.components, releases: v.releases, devices: v.devices,
+            confidence: .init(rawValue: m.confidence.rawValue)!, reason: m.reason.explanation, fixedIn: m.fixedIn,
+            vexStatus: m.vex.map { .init(rawValue: $0.status.rawValue)! }, suppressed: v.suppressed)
+    }
+
+    static func update(_ a: UpdateAdvice) -> Components.Schemas.UpdateAdvice {
+        .init(
+            status: .init(rawValue: a.status.rawValue)!, updateRequired: a.updateRequired, currentRelease: a.currentRelease,
+            recommendedRelease: a.recommendedRelease, pastSupport: a.pastSupport, supportUntil: a.supportUntil?.description, fixes: a.fixes,
+            known: a.known, reason: a.reason)
+    }
+
+    static func vex(_ s: VEXStatement) -> Components.Schemas.VEXStatement {
+        .init(
+            vulnerability: s.vulnerability, component: s.component, status: .init(rawValue: s.status.rawValue)!,
+            justification: s.justification.map { .init(rawValue: $0.rawValue)! }, detail: s.detail, author: s.author,
+            timestamp: Timestamp.parse(s.timestamp) ?? Date(timeIntervalSince1970: 0))
+    }
+
+    static func blastRadius(_ r: BlastRadius) -> Components.Schemas.BlastRadius {
+        .init(
+            query: r.query.description,
+            productLines: r.productLines.map { line in
+                .init(
+                    name: line.name, trunk: line.trunk,
+                    products: line.products.map { product in
+                        .init(
+                            model: product.model, name: product.name, devices: product.devices,
+                            releases: product.releases.map {
+                                .init(version: $0.version, releasedOn: $0.releasedOn, componentVersions: $0.componentVersions, devices: $0.devices)
+                            })
+                    })
+            }, productCount: r.productCount, releaseCount: r.releaseCount, deviceCount: r.deviceCount)
     }
 }

@@ -138,6 +138,11 @@ struct DashboardController {
         let findings = try await DeviceFindings.all(for: device, store: store, principal: chrome.principal)
         let today = CalendarDay(store.clock.now())
         let age = device.firmwareAgeInDays(on: today)
+        let update = try await store.updateAdvice(serial: device.serial, organisation: chrome.viewing.id, for: chrome.principal)
+        let updateLabels: [UpdateAdvice.Status: (String, String)] = [
+            .updateRequired: ("update required", "bad"), .unsupported: ("unsupported: replace or isolate", "bad"),
+            .noUpdateAvailable: ("no fixing update yet", "warn"), .upToDate: ("up to date", ""), .unknown: ("firmware unknown", ""),
+        ]
         return pages.render(
             "device", title: "Device \(device.serial)",
             values: [
@@ -159,6 +164,10 @@ struct DashboardController {
                     ]
                 },
                 "hasFindings": !findings.isEmpty,
+                "update": [
+                    "status": update.status.rawValue, "label": updateLabels[update.status]!.0, "badge": updateLabels[update.status]!.1,
+                    "recommended": update.recommendedRelease ?? "", "reason": update.reason,
+                ],
             ], chrome: chrome)
     }
 }

@@ -64,7 +64,7 @@ struct PageChrome {
                 ["id": org.id.rawValue, "name": org.name, "kind": org.kind.rawValue, "current": org.id == viewing.id]
             },
             "multipleOrganisations": readable.count > 1,
-            "onFleet": section == "fleet", "onInventory": section == "inventory",
+            "onFleet": section == "fleet", "onInventory": section == "inventory", "onVulnerabilities": section == "vulnerabilities",
             "orgQuery": viewing.id == principal.organisation ? "" : "org=\(viewing.id.rawValue)",
         ]
     }

@@ -2,6 +2,7 @@ import BulwarkCore
 import BulwarkLedger
 import BulwarkServer
 import BulwarkStore
+import BulwarkVulnerability
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -51,6 +52,30 @@ struct TestWorld {
         _ = try await store.importInventory(
             try inventory(prefix: "BRAVO", count: 20, exposedSite: "Bravo Lobby"), by: bravoSystem, origin: .commandLine)
         try await store.share(with: insurer.id, by: alphaSystem, origin: .commandLine)
+        // OpenSSL 1.1.1k (CVE-2022-0778) on each operator's old camera release, fixed in its newer one.
+        for (system, prefix) in [(alphaSystem, "ALPHA"), (bravoSystem, "BRAVO")] {
+            for (release, openssl) in [("1.0.0", "1.1.1k"), ("2.0.0", "1.1.1n")] {
+                try await store.setComponents(
+                    [
+                        ComponentInput(
+                            name: "openssl", version: openssl, supplier: nil, purl: "pkg:generic/openssl@\(openssl)",
+                            cpe: "cpe:2.3:a:openssl:openssl:\(openssl):*:*:*:*:*:*:*"),
+                        ComponentInput(name: "\(prefix.lowercased())-core", version: release, supplier: nil, purl: nil, cpe: nil),
+                    ], model: "\(prefix)-CAM", version: release, by: system, origin: .commandLine)
+            }
+        }
+        _ = try await store.importAdvisories(
+            [
+                Advisory(
+                    id: "CVE-2022-0778", aliases: [], source: "nvd", modified: "2022-03-15T00:00:00Z", published: nil,
+                    summary: "BN_mod_sqrt() infinite loop", affected: [],
+                    cpeMatches: [
+                        .init(
+                            criteria: "cpe:2.3:a:openssl:openssl:*:*:*:*:*:*:*:*", vulnerable: true, versionStartIncluding: "1.1.0",
+                            versionEndExcluding: "1.1.1n")
+                    ], severities: [.init(type: "CVSS_V3", vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H", baseScore: nil)],
+                    withdrawn: nil)
+            ], source: "nvd", file: "test", skipped: 0)
         try await store.appendToLedger(
             [
                 try LedgerItem(
@@ -111,7 +136,8 @@ struct TestWorld {
         let audit = try await store.auditEventCount(organisation: bravo.id)
         let rows = devices.devices.map { "\($0.serial)|\($0.model)|\($0.firmwareVersion ?? "")|\($0.credentialState.rawValue)|\($0.ipAddress ?? "")" }
         let ledger = try await store.ledgerSize()
-        return (rows + tokens.map { "\($0.id)|\($0.revokedAt ?? "live")" } + ["audit=\(audit)", "ledger=\(ledger)"]).joined(separator: "\n")
+        let vex = try await store.vexStatements(organisation: nil, for: system).map { "\($0.vulnerability)|\($0.component)|\($0.status.rawValue)" }
+        return (rows + tokens.map { "\($0.id)|\($0.revokedAt ?? "live")" } + vex + ["audit=\(audit)", "ledger=\(ledger)"]).joined(separator: "\n")
     }
 }
 
