@@ -34,6 +34,17 @@ let package = Package(
             path: "Benchmarks/Vulnerability"
         ),
         .executableTarget(
+            name: "Matching",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "BulwarkCore", package: root),
+                .product(name: "BulwarkStore", package: root),
+                .product(name: "BulwarkVulnerability", package: root),
+            ],
+            path: "Benchmarks/Matching",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
             name: "Ledger",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
