@@ -136,7 +136,7 @@ let package = Package(
         .testTarget(
             name: "BulwarkBrowserTests",
             dependencies: [
-                "BulwarkServer", "BulwarkStore", "BulwarkCore", .product(name: "Hummingbird", package: "hummingbird"),
+                "BulwarkServer", "BulwarkStore", "BulwarkCore", "BulwarkVulnerability", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

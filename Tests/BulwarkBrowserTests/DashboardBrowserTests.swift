@@ -1,6 +1,7 @@
 import BulwarkCore
 import BulwarkServer
 import BulwarkStore
+import BulwarkVulnerability
 import Foundation
 import Hummingbird
 import NIOCore
@@ -44,8 +45,8 @@ enum BrowserEnvironment {
         try await store.migrate()
         _ = try await DemoWorld(store: store, hasher: PasswordHasher(cost: 4)).create(password: "browser-test-password")
         let operatorOrg = try #require(try await store.organisation(named: DemoWorld.operatorName))
-        let overview = try await store.fleetOverview(
-            organisation: nil, for: try await store.systemPrincipal(for: operatorOrg), on: CalendarDay(Date()))
+        let principal = try await store.systemPrincipal(for: operatorOrg)
+        let overview = try await store.fleetOverview(organisation: nil, for: principal, on: CalendarDay(Date()))
 
         let router = try await buildRouter(ServerConfiguration(bcryptCost: 4), store: store)
         let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
@@ -98,6 +99,23 @@ enum BrowserEnvironment {
             #expect(heading.contains("Lumen"))
             #expect(try await browser.text(of: "ul.findings").contains("Default password"))
             try await Self.keep(try await browser.screenshot(), name: "device.png")
+            let serial = try #require(heading.split(separator: " ").last.map(String.init))
+            let advice = try await store.updateAdvice(serial: serial, organisation: nil, for: principal)
+            #expect(try await browser.text(of: "#update-reason") == advice.reason)
+
+            // Vulnerabilities by priority, then the first one's blast radius as a tree.
+            let vulnerabilities = try await store.fleetVulnerabilities(organisation: nil, for: principal)
+            try await browser.click("nav a[href^='/vulnerabilities']")
+            let kev = vulnerabilities.filter { $0.match.priority.level == .actNow && !$0.suppressed }.count
+            #expect(try await browser.text(of: "#priority-act-now") == String(kev))
+            #expect(try await browser.elements("#vulnerabilities tbody tr").count == vulnerabilities.count)
+            try await Self.keep(try await browser.screenshot(), name: "vulnerabilities.png")
+            try await browser.click("#vulnerabilities tbody tr:first-child td a")
+            let first = try #require(vulnerabilities.first)
+            let radius = try await store.blastRadius(.advisory(first.id), organisation: nil, for: principal)
+            #expect(try await browser.text(of: "#blast-summary").contains("\(radius.deviceCount) deployed devices"))
+            #expect(try await browser.elements("#blast-tree .release-devices").count == radius.releaseCount)
+            try await Self.keep(try await browser.screenshot(), name: "blast-radius.png")
         } catch {
             await browser.quit()
             await services.triggerGracefulShutdown()

@@ -130,7 +130,9 @@ actor Corpus {
         if let fleetStore { return fleetStore }
         let store = try await store()
         let name = "Benchmark Operator"
-        let org = try await store.organisation(named: name) ?? store.createOrganisation(name: name, kind: .operator)
+        var org = try await store.organisation(named: name)
+        if org == nil { org = try await store.createOrganisation(name: name, kind: .operator) }
+        guard let org else { fatalError("no benchmark organisation") }
         let principal = try await store.systemPrincipal(for: org)
         var csv = "serial,model,product_name,product_line,trunk,firmware,released_on,support_until,site\n"
         for i in 0..<10_000 {
