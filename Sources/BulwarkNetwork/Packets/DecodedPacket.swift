@@ -28,6 +28,30 @@ public struct DecodedPacket: Sendable {
 
     public var seconds: Double { Double(timestamp) / 1e9 }
 
+    public init(
+        timestamp: Int64, number: Int, ipLength: Int, sourceMAC: HardwareAddress?, destinationMAC: HardwareAddress?, vlan: UInt16?, source: HostAddress,
+        destination: HostAddress, transport: UInt8, sourcePort: UInt16, destinationPort: UInt16, tcpFlags: UInt8, icmpType: UInt8, icmpCode: UInt8,
+        payloadLength: Int, payload: ArraySlice<UInt8>, dns: DNSMessage?
+    ) {
+        self.timestamp = timestamp
+        self.number = number
+        self.ipLength = ipLength
+        self.sourceMAC = sourceMAC
+        self.destinationMAC = destinationMAC
+        self.vlan = vlan
+        self.source = source
+        self.destination = destination
+        self.transport = transport
+        self.sourcePort = sourcePort
+        self.destinationPort = destinationPort
+        self.tcpFlags = tcpFlags
+        self.icmpType = icmpType
+        self.icmpCode = icmpCode
+        self.payloadLength = payloadLength
+        self.payload = payload
+        self.dns = dns
+    }
+
     public static let fin: UInt8 = 0x01
     public static let syn: UInt8 = 0x02
     public static let rst: UInt8 = 0x04
