@@ -108,6 +108,7 @@ let package = Package(
             name: "BulwarkCLI",
             dependencies: [
                 "BulwarkCore",
+                "BulwarkNetwork",
                 "BulwarkVulnerability",
                 "BulwarkLedger",
                 "BulwarkStore",

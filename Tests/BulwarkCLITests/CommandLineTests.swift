@@ -74,6 +74,7 @@ struct BulwarkProcess {
             ["token", "revoke"], ["token", "list"], ["import", "inventory"], ["devices", "list"], ["feeds", "import"], ["feeds", "status"],
             ["sbom", "import"], ["blast-radius"], ["cvss"], ["version", "compare"],
             ["ledger"], ["ledger", "append"], ["ledger", "checkpoint"], ["ledger", "prove"], ["ledger", "verify"],
+            ["traffic", "analyze"], ["mud", "check"], ["mud", "generate"], ["quarantine", "plan"],
         ]
         for command in commands {
             let result = try cli.run(command + ["--help"], withDatabase: false)
@@ -173,7 +174,7 @@ struct BulwarkProcess {
         defer { cli.remove() }
         let first = try cli.run(["migrate"])
         #expect(first.stdout.contains("applied 1: organisations, users, tokens, sessions, audit log"))
-        #expect(first.stdout.contains("schema version 5 (sqlite"))
+        #expect(first.stdout.contains("schema version 10 (sqlite"))
         let second = try cli.run(["migrate"])
         #expect(!second.stdout.contains("applied"))
     }

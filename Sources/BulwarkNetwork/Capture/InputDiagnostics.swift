@@ -3,7 +3,7 @@
 /// Readers never stop on a bad packet, record or template; they count it here and go on when they can resynchronise.
 public struct InputDiagnostics: Sendable, Hashable, Codable {
     /// A kind of bad input, named as the counters are reported.
-    public enum Kind: String, Sendable, Hashable, Codable, CaseIterable, Comparable {
+    public enum Kind: String, Sendable, Hashable, Codable, CodingKeyRepresentable, CaseIterable, Comparable {
         case truncatedFile = "truncated-file"
         case truncatedPacket = "truncated-packet"
         case unknownLinkType = "unknown-link-type"

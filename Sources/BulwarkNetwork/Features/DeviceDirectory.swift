@@ -18,6 +18,15 @@ public struct DeviceDirectory: Sendable {
         }
     }
 
+    /// From stored identities: id, serial, IP text and MAC text.
+    public init(identities: [(Identifier<Device>, String, String?, String?)]) {
+        for (id, serial, ip, mac) in identities {
+            let entry = Entry(id: id, serial: serial)
+            if let mac = mac.flatMap({ HardwareAddress($0) }) { byMAC[mac] = entry }
+            if let address = ip.flatMap({ HostAddress($0) }) { byAddress[address] = entry }
+        }
+    }
+
     public var isEmpty: Bool { byMAC.isEmpty && byAddress.isEmpty }
 
     public func device(mac: HardwareAddress?, address: HostAddress) -> Entry? {

@@ -18,8 +18,25 @@ enum DNSParser {
         case .success(let (name, end)):
             message.name = name
             if field.has(end, 2) { message.questionType = field.u16(end) }
+            if message.isResponse, questions == 1 { message.addresses = answers(field, from: end + 4, count: message.answerCount) }
             return .success(message)
         }
+    }
+
+    /// A (type 1) and AAAA (type 28) records of the answer section; stops quietly at the first record it cannot read.
+    static func answers(_ field: BinaryField, from start: Int, count: Int) -> [HostAddress] {
+        var addresses: [HostAddress] = []
+        var at = start
+        for _ in 0..<Swift.min(count, 64) {
+            guard case .success(let (_, end)) = readName(field, at: at), field.has(end, 10) else { break }
+            let type = field.u16(end)
+            let length = Int(field.u16(end + 8))
+            guard field.has(end + 10, length) else { break }
+            if type == 1, length == 4 { addresses.append(HostAddress(ipv4: field.u32(end + 10))) }
+            if type == 28, length == 16 { addresses.append(HostAddress(bytes: field.slice(end + 10, 16))) }
+            at = end + 10 + length
+        }
+        return addresses
     }
 
     /// A domain name at `offset` and the offset just past it in the message.

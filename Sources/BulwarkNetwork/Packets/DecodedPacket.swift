@@ -68,4 +68,6 @@ public struct DNSMessage: Sendable, Hashable {
     public var name: String
     public var questionType: UInt16
     public var answerCount: Int
+    /// A and AAAA answers of a response, for mapping names to the addresses a device then talks to.
+    public var addresses: [HostAddress] = []
 }

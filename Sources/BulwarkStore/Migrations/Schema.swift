@@ -1,6 +1,6 @@
 /// The schema's history. Never edit a released migration; add a new one.
 public enum Schema {
-    public static let migrations: [Migration] = [identity, inventory, deviceListIndexes, ledger, vulnerabilityFeeds]
+    public static let migrations: [Migration] = [identity, inventory, deviceListIndexes, ledger, vulnerabilityFeeds, trafficAnalyses]
 
     static let identity = Migration(
         version: 1,
@@ -172,6 +172,22 @@ public enum Schema {
             "CREATE TABLE ledger_checkpoints (size BIGINT PRIMARY KEY, root TEXT NOT NULL, note TEXT NOT NULL, created_at TEXT NOT NULL)",
             "CREATE TABLE ledger_head (id BIGINT PRIMARY KEY, size BIGINT NOT NULL)",
             "INSERT INTO ledger_head (id, size) VALUES (1, 0)",
+        ]
+    )
+
+    /// Traffic analyses: heavy streams are not stored, only each run's counters (what was read, what was bad, how many
+    /// alerts); the alerts themselves are findings. Numbered 10: 6–9 are reserved for work landing separately.
+    static let trafficAnalyses = Migration(
+        version: 10,
+        name: "traffic analysis runs",
+        statements: [
+            """
+            CREATE TABLE traffic_analyses (
+                id TEXT PRIMARY KEY, org_id TEXT NOT NULL REFERENCES organisations(id), at TEXT NOT NULL, files TEXT NOT NULL,
+                packets BIGINT NOT NULL, flows BIGINT NOT NULL, lookups BIGINT NOT NULL, bad_input BIGINT NOT NULL, alerts BIGINT NOT NULL,
+                counters TEXT NOT NULL)
+            """,
+            "CREATE INDEX traffic_analyses_org ON traffic_analyses (org_id, at)",
         ]
     )
 }
