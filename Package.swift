@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "BulwarkCore", targets: ["BulwarkCore"]),
         .library(name: "BulwarkVulnerability", targets: ["BulwarkVulnerability"]),
         .library(name: "BulwarkLedger", targets: ["BulwarkLedger"]),
+        .library(name: "BulwarkNetwork", targets: ["BulwarkNetwork"]),
         .library(name: "BulwarkStore", targets: ["BulwarkStore"]),
         .library(name: "BulwarkServer", targets: ["BulwarkServer"]),
         .library(name: "BulwarkCLI", targets: ["BulwarkCLI"]),
@@ -51,6 +52,11 @@ let package = Package(
         .target(
             name: "BulwarkLedger",
             dependencies: ["BulwarkCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "BulwarkNetwork",
+            dependencies: ["BulwarkCore"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -103,6 +109,7 @@ let package = Package(
             name: "BulwarkCLI",
             dependencies: [
                 "BulwarkCore",
+                "BulwarkNetwork",
                 "BulwarkVulnerability",
                 "BulwarkLedger",
                 "BulwarkStore",
@@ -119,6 +126,7 @@ let package = Package(
         ),
         .testTarget(name: "BulwarkVulnerabilityTests", dependencies: ["BulwarkVulnerability", "BulwarkCore"], swiftSettings: swiftSettings),
         .testTarget(name: "BulwarkCoreTests", dependencies: ["BulwarkCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "BulwarkNetworkTests", dependencies: ["BulwarkNetwork", "BulwarkCore"], swiftSettings: swiftSettings),
         .testTarget(name: "BulwarkLedgerTests", dependencies: ["BulwarkLedger"], swiftSettings: swiftSettings),
         .testTarget(
             name: "BulwarkStoreTests",

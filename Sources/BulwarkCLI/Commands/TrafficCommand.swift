@@ -1,0 +1,143 @@
+import ArgumentParser
+import BulwarkCore
+import BulwarkNetwork
+import BulwarkStore
+import Foundation
+
+struct TrafficCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "traffic", abstract: "Analyse captured traffic, logs and flow exports.", subcommands: [Analyze.self])
+
+    struct Analyze: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run the detection rules over pcap, pcapng, Zeek conn.log, IPFIX or NetFlow v5 files and show the alerts with their evidence.",
+            discussion: """
+                Files are recognised by their first bytes. Packets are read as a stream, so files of any size fit in memory.
+                Bad input (truncated packets, unknown link types, malformed templates, sequence gaps) is counted and shown,
+                never fatal. With --org, devices are named from that organisation's inventory (by MAC, then IP) and the
+                alerts are stored as its findings, with the run's counters, in one audited transaction.
+
+                Rules: scan.horizontal, scan.vertical, bruteforce.ssh, bruteforce.telnet, c2.beacon, ddos.syn-flood,
+                ddos.udp-flood, ddos.fan-out, dns.tunnel, dns.generated-domains, exfiltration.volume, destination.new,
+                indicator.ip, indicator.domain.
+
+                Examples:
+                  bulwark traffic analyze capture.pcap
+                  bulwark traffic analyze conn.log flows.ipfix --format json
+                  bulwark traffic analyze capture.pcapng --indicators iocs.txt --indicators bundle.json --org "Harbourside Retail Group"
+                """)
+
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: ArgumentHelp("Capture, log or flow-export files.", valueName: "file")) var files: [String]
+        @Option(help: ArgumentHelp("The organisation whose inventory names devices and which receives the alerts as findings.", valueName: "name"))
+        var org: String?
+        @Option(help: ArgumentHelp("An indicator list: plain text (one IP, network or domain a line) or a STIX 2.1 bundle (.json).", valueName: "file"))
+        var indicators: [String] = []
+        @Option(help: "table or json.") var format: OutputFormat = .table
+
+        struct Output: Encodable {
+            var files: [TrafficFile.Summary]
+            var alerts: [NetworkAlert]
+            var stored: Int?
+        }
+
+        func run() async throws {
+            var indicatorSet = IndicatorSet()
+            for file in indicators {
+                guard let data = FileManager.default.contents(atPath: file) else { throw CLIError("cannot read \(file)") }
+                if file.hasSuffix(".json") {
+                    try indicatorSet.loadSTIX(data, file: file)
+                } else {
+                    indicatorSet.loadList(String(decoding: data, as: UTF8.self), file: file)
+                }
+            }
+            for problem in indicatorSet.diagnostics.samples { Terminal.printError("skipped indicator: \(problem)") }
+            if let org {
+                try await database.withStore { store in
+                    guard let organisation = try await store.organisation(named: org) else {
+                        throw CLIError("no organisation named \"\(org)\"; create one with 'bulwark org create'")
+                    }
+                    let principal = try await store.systemPrincipal(for: organisation)
+                    let identities = try await store.deviceNetworkIdentities(organisation: organisation.id, for: principal)
+                    let directory = DeviceDirectory(
+                        identities: identities.map { ($0.id, $0.serial, $0.ipAddress, $0.macAddress) })
+                    var output = try analyze(directory: directory, indicators: indicatorSet)
+                    let findings = output.alerts.map { Self.finding(from: $0, organisation: organisation.id) }
+                    let run = TrafficAnalysisRecord(
+                        id: Identifier<Finding>.random().rawValue, files: files, packets: output.files.reduce(0) { $0 + $1.packets },
+                        flows: output.files.reduce(0) { $0 + $1.flows }, lookups: output.files.reduce(0) { $0 + $1.lookups },
+                        badInput: output.files.reduce(0) { $0 + $1.diagnostics.total }, alerts: findings.count,
+                        counters: Dictionary(output.files.flatMap { $0.diagnostics.counts.map { ($0.key.rawValue, $0.value) } }, uniquingKeysWith: +))
+                    try await store.recordTrafficAnalysis(run, findings: findings, by: principal, origin: .commandLine)
+                    output.stored = findings.count
+                    try show(output, organisation: organisation.name)
+                }
+            } else {
+                try show(try analyze(directory: DeviceDirectory(), indicators: indicatorSet), organisation: nil)
+            }
+        }
+
+        func analyze(directory: DeviceDirectory, indicators: IndicatorSet) throws -> Output {
+            var analyzer = TrafficAnalyzer(devices: directory, indicators: indicators)
+            var statistics = StreamStatistics()
+            var summaries: [TrafficFile.Summary] = []
+            for file in files {
+                let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? nil
+                do {
+                    summaries.append(
+                        try TrafficFile.analyze(path: file, into: &analyzer, statistics: &statistics) { read in
+                            if let size, size > 0 { Terminal.progress("\(file): \(read * 100 / size)% read") }
+                        })
+                } catch {
+                    Terminal.endProgress()
+                    throw CLIError(error.description)
+                }
+            }
+            Terminal.endProgress()
+            return Output(files: summaries, alerts: analyzer.finish(), stored: nil)
+        }
+
+        func show(_ output: Output, organisation: String?) throws {
+            switch format {
+            case .json:
+                print(try Terminal.json(output))
+            case .table:
+                for summary in output.files {
+                    var line = "\(summary.file) (\(summary.kind.rawValue)): "
+                    if summary.packets > 0 { line += "\(summary.packets) packets, " }
+                    line += "\(summary.flows) flows, \(summary.lookups) DNS lookups, \(summary.diagnostics.total) bad input"
+                    print(line)
+                    for (kind, count) in summary.diagnostics.counts.sorted(by: { $0.key < $1.key }) { print("  \(kind.rawValue): \(count)") }
+                    for problem in summary.diagnostics.samples.prefix(5) { print("  \(problem)") }
+                }
+                print("")
+                if output.alerts.isEmpty {
+                    print("no alerts")
+                } else {
+                    for alert in output.alerts {
+                        let device = alert.deviceSerial.map { " (device \($0))" } ?? ""
+                        print("[\(alert.severity.rawValue)] \(alert.rule): \(alert.title)")
+                        print("  host \(alert.host)\(device), \(alert.windowText)")
+                        print("  \(alert.reason)")
+                        for item in alert.evidence { print("    \(item)") }
+                        if alert.evidenceCount > alert.evidence.count { print("    … \(alert.evidenceCount - alert.evidence.count) more") }
+                    }
+                }
+                if let stored = output.stored, let organisation { print("\nstored \(stored) findings for \(organisation)") }
+            }
+        }
+
+        /// An alert as a finding: about the inventory device when known, otherwise about the organisation, with a
+        /// stable id so that analysing the same traffic again replaces rather than repeats it.
+        static func finding(from alert: NetworkAlert, organisation: Identifier<Organisation>) -> Finding {
+            let subject: Finding.Subject = alert.deviceID.map { .device(.init(rawValue: $0)) } ?? .organisation(organisation)
+            return Finding(
+                id: .derived(from: organisation.rawValue, alert.rule, alert.host.description, alert.target, String(alert.windowStart)),
+                organisation: organisation, subject: subject, kind: "network.\(alert.rule)", severity: alert.severity, title: alert.title,
+                evidence: .init(
+                    summary: "host \(alert.host), \(alert.windowText): \(alert.reason); " + alert.evidence.prefix(3).joined(separator: "; "),
+                    location: alert.evidence.first, rule: alert.rule),
+                provenance: .init(source: "traffic", observedAt: Timestamp.format(Date(timeIntervalSince1970: alert.windowStart)), version: "network-rules-1"))
+        }
+    }
+}

@@ -1,0 +1,362 @@
+import BulwarkCore
+import Foundation
+
+struct ScanState: Sendable {
+    struct HorizontalKey: Hashable {
+        var source: HostAddress
+        var port: UInt16
+        var transport: UInt8
+    }
+
+    struct VerticalKey: Hashable {
+        var source: HostAddress
+        var destination: HostAddress
+    }
+
+    /// Per target: first attempt time, whether any attempt succeeded, and the first flow's description.
+    struct Attempts: Sendable {
+        var targets: [String: (time: Double, succeeded: Bool, evidence: String)] = [:]
+
+        mutating func add(_ target: String, time: Double, failed: Bool, evidence: String, window: Double) {
+            if var known = targets[target] {
+                known.succeeded = known.succeeded || !failed
+                targets[target] = known
+            } else {
+                targets[target] = (time, !failed, evidence)
+            }
+            if targets.count > 4096 || targets.values.contains(where: { time - $0.time > window }) {
+                targets = targets.filter { time - $0.value.time <= window }
+            }
+        }
+    }
+
+    var horizontal: [HorizontalKey: Attempts] = [:]
+    var vertical: [VerticalKey: Attempts] = [:]
+}
+
+struct BruteForceKey: Hashable {
+    var source: HostAddress
+    var destination: HostAddress
+    var port: UInt16
+    var service: String
+}
+
+struct BeaconKey: Hashable {
+    var source: HostAddress
+    var destination: HostAddress
+    var port: UInt16
+    var transport: UInt8
+}
+
+struct BeaconSeries: Sendable {
+    var starts: [Double] = []
+    var evidence: [String] = []
+    var count = 0
+}
+
+struct FloodWindow: Sendable {
+    /// (time, destination, port, transport, failed) of recent flows, oldest first.
+    var events: [(Double, HostAddress, UInt16, UInt8, Bool, String)] = []
+}
+
+struct DNSKey: Hashable {
+    var client: HostAddress
+    var domain: String
+}
+
+struct DNSSeries: Sendable {
+    var names: [String: (Double, String)] = [:]
+}
+
+struct VolumeHistory: Sendable {
+    var bucketStart: Double
+    var bytes: UInt64 = 0
+    var buckets = 0
+    /// Exponentially weighted mean and variance of past buckets (weight 1/8 per new bucket, about a day of 10-minute buckets remembered).
+    var mean = 0.0
+    var variance = 0.0
+    var evidence: [String] = []
+}
+
+struct DestinationMemory: Sendable {
+    var firstSeen: Double
+    var known: [HostAddress: Double] = [:]
+}
+
+extension TrafficAnalyzer {
+    static func failed(_ flow: FlowRecord) -> Bool? {
+        switch flow.outcome {
+        case .rejected, .unanswered: return true
+        case .established: return false
+        case .unknown:
+            // A bidirectional UDP record with nothing back is an unanswered probe; one-way exports cannot say.
+            guard flow.transport == 17, flow.responderBytes == 0, flow.originatorPackets > 0, !flow.origin.contains("record") else { return nil }
+            return flow.responderPackets == 0 ? true : false
+        }
+    }
+
+    // MARK: Scans
+
+    mutating func checkScans(_ flow: FlowRecord) {
+        guard flow.transport == 6 || flow.transport == 17, let failed = Self.failed(flow), !flow.responder.isMulticastOrBroadcast else { return }
+        let window = settings.scanWindow
+        let hKey = ScanState.HorizontalKey(source: flow.originator, port: flow.responderPort, transport: flow.transport)
+        stateEvicted += Self.bound(&scans.horizontal, adding: hKey, limit: settings.trackedHosts)
+        scans.horizontal[hKey, default: .init()].add(flow.responder.description, time: flow.start, failed: failed, evidence: flow.summary, window: window)
+        let vKey = ScanState.VerticalKey(source: flow.originator, destination: flow.responder)
+        stateEvicted += Self.bound(&scans.vertical, adding: vKey, limit: settings.trackedHosts)
+        scans.vertical[vKey, default: .init()].add(String(flow.responderPort), time: flow.start, failed: failed, evidence: flow.summary, window: window)
+        if failed {
+            if let attempts = scans.horizontal[hKey] {
+                judgeScan(attempts, rule: "scan.horizontal", host: flow.originator, target: "port \(flow.responderPort)/\(flow.transportName)", unit: "hosts")
+            }
+            if let attempts = scans.vertical[vKey] {
+                judgeScan(attempts, rule: "scan.vertical", host: flow.originator, target: flow.responder.description, unit: "ports")
+            }
+        }
+    }
+
+    private mutating func judgeScan(_ attempts: ScanState.Attempts, rule: String, host: HostAddress, target: String, unit: String) {
+        let failures = attempts.targets.values.filter { !$0.succeeded }
+        let n = attempts.targets.count
+        let k = failures.count
+        guard k >= settings.scanMinimumFailures else { return }
+        let p = SignificanceTest.binomialUpperTail(successes: k, trials: n, probability: settings.benignFailureRate)
+        let times = attempts.targets.values.map(\.time)
+        let evidence = failures.sorted { $0.time < $1.time }.map(\.evidence)
+        let kind = rule == "scan.horizontal" ? "Horizontal scan of \(target)" : "Vertical scan of \(target)"
+        raise(
+            rule: rule, severity: p <= settings.scanSignificance ? .medium : .low, title: kind, host: host, target: target, start: times.min() ?? 0, end: times.max() ?? 0,
+            reason: "\(k) of \(n) \(unit) contacted within \(Int(settings.scanWindow)) s did not answer or refused; a benign host would fail this often with probability \(Self.format(p))",
+            evidence: evidence, evidenceCount: k)
+    }
+
+    static func format(_ p: Double) -> String {
+        p < 1e-6 ? "< 1e-6" : String(format: "%.1e", p)
+    }
+
+    // MARK: Brute force
+
+    mutating func checkBruteForce(_ flow: FlowRecord) {
+        guard flow.transport == 6, let service = flow.service, service == "ssh" || service == "telnet", flow.outcome == .established else { return }
+        let key = BruteForceKey(source: flow.originator, destination: flow.responder, port: flow.responderPort, service: service)
+        stateEvicted += Self.bound(&bruteForce, adding: key, limit: settings.trackedHosts)
+        var sessions = bruteForce[key, default: []]
+        sessions.append((flow.start, flow.summary))
+        sessions.removeAll { flow.start - $0.0 > settings.bruteForceWindow }
+        if sessions.count > 10_000 { sessions.removeFirst(sessions.count - 10_000) }
+        bruteForce[key] = sessions
+        guard sessions.count >= settings.bruteForceAttempts else { return }
+        let target = "\(flow.responder):\(flow.responderPort)"
+        raise(
+            rule: "bruteforce.\(service)", severity: .high, title: "\(service == "ssh" ? "SSH" : "Telnet") password guessing against \(target)", host: flow.originator,
+            target: target, start: sessions.first!.0, end: flow.end,
+            reason: "\(sessions.count) \(service) sessions to one server within \(Int(settings.bruteForceWindow)) s (limit \(settings.bruteForceAttempts))",
+            evidence: sessions.map(\.1), evidenceCount: sessions.count)
+    }
+
+    // MARK: Beaconing
+
+    mutating func recordBeacon(_ flow: FlowRecord) {
+        guard !flow.responder.isLocal, flow.responderPort != 53, flow.responderPort != 123 else { return }
+        let key = BeaconKey(source: flow.originator, destination: flow.responder, port: flow.responderPort, transport: flow.transport)
+        stateEvicted += Self.bound(&beacons, adding: key, limit: settings.trackedHosts)
+        var series = beacons[key, default: BeaconSeries()]
+        series.starts.append(flow.start)
+        series.count += 1
+        if series.evidence.count < NetworkAlert.evidenceLimit { series.evidence.append(flow.summary) }
+        // Enough for the test; older starts say nothing the recent ones do not.
+        if series.starts.count > 1024 { series.starts.removeFirst(series.starts.count - 1024) }
+        beacons[key] = series
+    }
+
+    mutating func evaluateBeacon(_ key: BeaconKey) {
+        guard let series = beacons[key] else { return }
+        let starts = series.starts.sorted()
+        var intervals: [Double] = []
+        for (a, b) in zip(starts, starts.dropFirst()) where b - a > 0 { intervals.append(b - a) }
+        guard intervals.count >= settings.beaconMinimumIntervals else { return }
+        let median = SignificanceTest.median(intervals)
+        guard median >= settings.beaconMinimumPeriod else { return }
+        let deviation = SignificanceTest.median(intervals.map { abs($0 - median) })
+        let dispersion = deviation / median
+        guard dispersion <= settings.beaconMaximumDispersion else { return }
+        let target = "\(key.destination):\(key.port)"
+        raise(
+            rule: "c2.beacon", severity: .high, title: "Periodic connections to \(target), like a command-and-control beacon", host: key.source, target: target,
+            start: starts.first!, end: starts.last!,
+            reason: "\(series.count) connections every \(Self.round(median)) s (median), dispersion \(Self.round(dispersion)) (limit \(settings.beaconMaximumDispersion))",
+            evidence: series.evidence, evidenceCount: series.count)
+    }
+
+    static func round(_ value: Double) -> String {
+        let scaled = (value * 100).rounded() / 100
+        return String(scaled)
+    }
+
+    // MARK: DDoS participation
+
+    mutating func checkFloods(_ flow: FlowRecord) {
+        stateEvicted += Self.bound(&floods, adding: flow.originator, limit: settings.trackedHosts)
+        var window = floods[flow.originator, default: FloodWindow()]
+        let failed = Self.failed(flow) ?? false
+        window.events.append((flow.start, flow.responder, flow.responderPort, flow.transport, failed, flow.summary))
+        let horizon = flow.start - settings.floodWindow
+        if let firstKept = window.events.firstIndex(where: { $0.0 >= horizon }), firstKept > 0 { window.events.removeFirst(firstKept) }
+        if window.events.count > 20_000 { window.events.removeFirst(window.events.count - 20_000) }
+        floods[flow.originator] = window
+        let events = window.events
+        let sameDestination = events.filter { $0.1 == flow.responder }
+        let ports = Set(sameDestination.map(\.2))
+        let failedTCP = sameDestination.filter { $0.3 == 6 && $0.4 }
+        if flow.transport == 6, failedTCP.count >= settings.synFloodAttempts, ports.count <= 2 {
+            raise(
+                rule: "ddos.syn-flood", severity: .high, title: "SYN flood towards \(flow.responder)", host: flow.originator, target: flow.responder.description,
+                start: failedTCP.first!.0, end: flow.start,
+                reason: "\(failedTCP.count) unanswered or refused TCP attempts to one host within \(Int(settings.floodWindow)) s",
+                evidence: failedTCP.map(\.5), evidenceCount: failedTCP.count)
+        }
+        let udp = sameDestination.filter { $0.3 == 17 }
+        if flow.transport == 17, udp.count >= settings.udpFloodFlows {
+            raise(
+                rule: "ddos.udp-flood", severity: .high, title: "UDP flood towards \(flow.responder)", host: flow.originator, target: flow.responder.description,
+                start: udp.first!.0, end: flow.start, reason: "\(udp.count) UDP conversations with one host within \(Int(settings.floodWindow)) s",
+                evidence: udp.map(\.5), evidenceCount: udp.count)
+        }
+        let fanOut = Set(events.map(\.1))
+        if fanOut.count >= settings.fanOutDestinations {
+            raise(
+                rule: "ddos.fan-out", severity: .medium, title: "Traffic to \(fanOut.count) hosts in \(Int(settings.floodWindow)) s", host: flow.originator,
+                target: "many hosts", start: events.first!.0, end: flow.start,
+                reason: "\(fanOut.count) distinct destinations within \(Int(settings.floodWindow)) s (limit \(settings.fanOutDestinations))",
+                evidence: events.map(\.5), evidenceCount: events.count)
+        }
+    }
+
+    // MARK: Volume
+
+    mutating func checkVolume(_ flow: FlowRecord) {
+        guard flow.originator.isLocal, !flow.responder.isLocal else { return }
+        stateEvicted += Self.bound(&volumes, adding: flow.originator, limit: settings.trackedHosts)
+        var history = volumes[flow.originator] ?? VolumeHistory(bucketStart: flow.start)
+        let bucket = settings.volumeBucket
+        while flow.start >= history.bucketStart + bucket {
+            // Close the bucket: judge it against history, then fold it in (empty buckets count as zero).
+            let value = Double(history.bytes)
+            let sd = history.variance.squareRoot()
+            if history.buckets >= settings.volumeHistoryBuckets, history.bytes >= settings.volumeMinimumBytes,
+                value > history.mean + settings.volumeDeviations * sd
+            {
+                raise(
+                    rule: "exfiltration.volume", severity: .medium, title: "Unusual outbound volume from \(flow.originator)", host: flow.originator,
+                    target: "internet", start: history.bucketStart, end: history.bucketStart + bucket,
+                    reason: "\(history.bytes) bytes out in \(Int(bucket)) s; this device's usual is \(Int(history.mean)) ± \(Int(sd))",
+                    evidence: history.evidence, evidenceCount: history.evidence.count)
+            }
+            let alpha = 1.0 / 8
+            let delta = value - history.mean
+            history.mean += alpha * delta
+            history.variance = (1 - alpha) * (history.variance + alpha * delta * delta)
+            history.buckets += 1
+            history.bytes = 0
+            history.evidence = []
+            history.bucketStart += bucket
+            if history.buckets > 1_000_000 { break }
+        }
+        history.bytes += flow.originatorBytes
+        if history.evidence.count < NetworkAlert.evidenceLimit { history.evidence.append(flow.summary) }
+        volumes[flow.originator] = history
+    }
+
+    // MARK: New destinations
+
+    mutating func checkNewDestination(_ flow: FlowRecord) {
+        guard flow.originator.isLocal, !flow.responder.isLocal, !flow.responder.isMulticastOrBroadcast else { return }
+        stateEvicted += Self.bound(&destinations, adding: flow.originator, limit: settings.trackedHosts)
+        var memory = destinations[flow.originator] ?? DestinationMemory(firstSeen: flow.start)
+        let isNew = memory.known[flow.responder] == nil
+        memory.known[flow.responder] = flow.start
+        if memory.known.count > settings.destinationsPerDevice, let oldest = memory.known.min(by: { $0.value < $1.value })?.key {
+            memory.known[oldest] = nil
+        }
+        destinations[flow.originator] = memory
+        guard isNew, flow.start - memory.firstSeen >= settings.learningPeriod else { return }
+        raise(
+            rule: "destination.new", severity: .low, title: "New external destinations from \(flow.originator)", host: flow.originator, target: "new destinations",
+            start: flow.start, end: flow.start,
+            reason: "contacted a destination not seen in its first \(Int(settings.learningPeriod / 3600)) h of observation", evidence: [flow.summary],
+            evidenceCount: (alertCount(rule: "destination.new", host: flow.originator)) + 1)
+    }
+
+    func alertCount(rule: String, host: HostAddress) -> Int {
+        currentAlerts.first { $0.rule == rule && $0.host == host }?.evidenceCount ?? 0
+    }
+
+    // MARK: Indicators
+
+    mutating func checkIndicators(_ flow: FlowRecord) {
+        for (address, other) in [(flow.responder, flow.originator), (flow.originator, flow.responder)] {
+            guard let indicator = indicators.match(address) else { continue }
+            raise(
+                rule: "indicator.ip", severity: .high, title: "Traffic with \(address), a listed indicator", host: other, target: address.description,
+                start: flow.start, end: flow.end, reason: "\(address) matches \(indicator)", evidence: [flow.summary],
+                evidenceCount: 1 + (alerts[AlertKey(rule: "indicator.ip", host: other, target: address.description)]?.evidenceCount ?? 0))
+        }
+    }
+
+    // MARK: DNS
+
+    mutating func checkDNS(_ lookup: DNSObservation) {
+        let name = lookup.name
+        guard !name.isEmpty else { return }
+        if let indicator = indicators.match(domain: name) {
+            let count = alerts[AlertKey(rule: "indicator.domain", host: lookup.client, target: name)]?.evidenceCount ?? 0
+            raise(
+                rule: "indicator.domain", severity: .high, title: "Lookup of \(name), a listed indicator", host: lookup.client, target: name, start: lookup.time,
+                end: lookup.time, reason: "\(name) matches \(indicator)", evidence: ["\(name) (\(lookup.origin))"], evidenceCount: count + 1)
+        }
+        guard !name.hasSuffix(".local"), !name.hasSuffix(".arpa") else { return }
+        let domain = Self.registeredDomain(name)
+        if !lookup.isResponse {
+            let key = DNSKey(client: lookup.client, domain: domain)
+            stateEvicted += Self.bound(&dnsNames, adding: key, limit: settings.trackedHosts)
+            var series = dnsNames[key, default: DNSSeries()]
+            if series.names[name] == nil, series.names.count < 4096 { series.names[name] = (lookup.time, lookup.origin) }
+            series.names = series.names.filter { lookup.time - $0.value.0 <= settings.dnsWindow }
+            dnsNames[key] = series
+            let subdomains = series.names.keys.map { $0.count - domain.count - 1 }
+            let mean = Double(subdomains.reduce(0, +)) / Double(Swift.max(subdomains.count, 1))
+            if series.names.count >= settings.tunnelDistinctNames, mean >= settings.tunnelMeanSubdomainLength {
+                let sorted = series.names.sorted { $0.value.0 < $1.value.0 }
+                raise(
+                    rule: "dns.tunnel", severity: .high, title: "DNS tunnelling through \(domain)", host: lookup.client, target: domain,
+                    start: sorted.first!.value.0, end: lookup.time,
+                    reason: "\(series.names.count) distinct names under \(domain) within \(Int(settings.dnsWindow)) s, mean subdomain \(Int(mean)) characters",
+                    evidence: sorted.map { "\($0.key) (\($0.value.1))" }, evidenceCount: series.names.count)
+            }
+        } else if lookup.responseCode == 3 {
+            stateEvicted += Self.bound(&nxDomains, adding: lookup.client, limit: settings.trackedHosts)
+            var failures = nxDomains[lookup.client, default: []]
+            if !failures.contains(where: { $0.1 == domain }) { failures.append((lookup.time, domain, "\(name) (\(lookup.origin))")) }
+            failures.removeAll { lookup.time - $0.0 > settings.dnsWindow }
+            if failures.count > 4096 { failures.removeFirst(failures.count - 4096) }
+            nxDomains[lookup.client] = failures
+            if failures.count >= settings.generatedDomainFailures {
+                raise(
+                    rule: "dns.generated-domains", severity: .high, title: "Lookups of many non-existent domains, like a domain generation algorithm",
+                    host: lookup.client, target: "NXDOMAIN", start: failures.first!.0, end: lookup.time,
+                    reason: "\(failures.count) distinct domains answered NXDOMAIN within \(Int(settings.dnsWindow)) s",
+                    evidence: failures.map(\.2), evidenceCount: failures.count)
+            }
+        }
+    }
+
+    /// The last two labels, or three under common two-level public suffixes (co.uk, com.au, …).
+    static func registeredDomain(_ name: String) -> String {
+        let labels = name.split(separator: ".")
+        guard labels.count > 2 else { return name }
+        let secondLevel: Set<Substring> = ["co", "com", "net", "org", "gov", "ac", "edu", "ne", "or"]
+        let take = secondLevel.contains(labels[labels.count - 2]) && labels.last!.count == 2 ? 3 : 2
+        return labels.suffix(take).joined(separator: ".")
+    }
+}

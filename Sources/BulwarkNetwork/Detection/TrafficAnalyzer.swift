@@ -1,0 +1,126 @@
+import BulwarkCore
+
+/// A DNS lookup seen in traffic: who asked, what, and (for responses) the answer code.
+public struct DNSObservation: Sendable, Hashable {
+    public var time: Double
+    public var client: HostAddress
+    public var clientMAC: HardwareAddress?
+    public var name: String
+    public var isResponse: Bool
+    public var responseCode: UInt8
+    public var origin: String
+
+    public init(time: Double, client: HostAddress, clientMAC: HardwareAddress?, name: String, isResponse: Bool, responseCode: UInt8, origin: String) {
+        self.time = time
+        self.client = client
+        self.clientMAC = clientMAC
+        self.name = name
+        self.isResponse = isResponse
+        self.responseCode = responseCode
+        self.origin = origin
+    }
+}
+
+/// Runs every detection rule over a stream of flows and DNS lookups and gathers their alerts.
+///
+/// Rule state is per host and bounded (``DetectionSettings/trackedHosts``); windows slide with the traffic's own
+/// clock, so a capture from last year is judged as it happened. Alerts for the same rule, host and target are merged:
+/// one alert with its whole time window and evidence count, not one per packet.
+public struct TrafficAnalyzer: Sendable {
+    public let settings: DetectionSettings
+    public let devices: DeviceDirectory
+    public let indicators: IndicatorSet
+    public private(set) var flows = 0
+    public private(set) var lookups = 0
+    /// Per-host rule state dropped because too many hosts were tracked.
+    public internal(set) var stateEvicted = 0
+
+    struct AlertKey: Hashable {
+        var rule: String
+        var host: HostAddress
+        var target: String
+    }
+
+    var alerts: [AlertKey: NetworkAlert] = [:]
+    private var alertOrder: [AlertKey] = []
+    var scans = ScanState()
+    var bruteForce: [BruteForceKey: [(Double, String)]] = [:]
+    var beacons: [BeaconKey: BeaconSeries] = [:]
+    var floods: [HostAddress: FloodWindow] = [:]
+    var dnsNames: [DNSKey: DNSSeries] = [:]
+    var nxDomains: [HostAddress: [(Double, String, String)]] = [:]
+    var volumes: [HostAddress: VolumeHistory] = [:]
+    var destinations: [HostAddress: DestinationMemory] = [:]
+    var macs: [HostAddress: HardwareAddress] = [:]
+
+    public init(settings: DetectionSettings = DetectionSettings(), devices: DeviceDirectory = DeviceDirectory(), indicators: IndicatorSet = IndicatorSet()) {
+        self.settings = settings
+        self.devices = devices
+        self.indicators = indicators
+    }
+
+    /// Feeds one flow to every flow rule.
+    public mutating func observe(_ flow: FlowRecord) {
+        flows += 1
+        if let mac = flow.originatorMAC, macs.count < settings.trackedHosts || macs[flow.originator] != nil { macs[flow.originator] = mac }
+        checkScans(flow)
+        checkBruteForce(flow)
+        recordBeacon(flow)
+        checkFloods(flow)
+        checkVolume(flow)
+        checkNewDestination(flow)
+        checkIndicators(flow)
+    }
+
+    /// Feeds one DNS question or answer to the DNS rules and the domain indicators.
+    public mutating func observe(_ lookup: DNSObservation) {
+        lookups += 1
+        if let mac = lookup.clientMAC { macs[lookup.client] = mac }
+        checkDNS(lookup)
+    }
+
+    /// Evaluates what needs the whole series (beacons) and returns every alert, in the order they first fired.
+    public mutating func finish() -> [NetworkAlert] {
+        for key in beacons.keys.sorted(by: { ($0.source, $0.destination, $0.port) < ($1.source, $1.destination, $1.port) }) {
+            evaluateBeacon(key)
+        }
+        beacons.removeAll()
+        return currentAlerts
+    }
+
+    /// Alerts so far, in the order they first fired.
+    public var currentAlerts: [NetworkAlert] { alertOrder.compactMap { alerts[$0] } }
+
+    /// Raises an alert, or widens the existing one for the same rule, host and target.
+    mutating func raise(
+        rule: String, severity: Severity, title: String, host: HostAddress, target: String, start: Double, end: Double, reason: String,
+        evidence: [String], evidenceCount: Int
+    ) {
+        let key = AlertKey(rule: rule, host: host, target: target)
+        if var existing = alerts[key] {
+            existing.windowStart = Swift.min(existing.windowStart, start)
+            existing.windowEnd = Swift.max(existing.windowEnd, end)
+            existing.reason = reason
+            for item in evidence where existing.evidence.count < NetworkAlert.evidenceLimit && !existing.evidence.contains(item) {
+                existing.evidence.append(item)
+            }
+            existing.evidenceCount = Swift.max(existing.evidenceCount, evidenceCount)
+            alerts[key] = existing
+            return
+        }
+        let mac = macs[host]
+        let device = devices.device(mac: mac, address: host)
+        alerts[key] = NetworkAlert(
+            rule: rule, severity: severity, title: title, host: host, mac: mac?.description, deviceID: device?.id.rawValue,
+            deviceSerial: device?.serial, target: target, windowStart: start, windowEnd: end, reason: reason,
+            evidence: Array(evidence.prefix(NetworkAlert.evidenceLimit)), evidenceCount: evidenceCount)
+        alertOrder.append(key)
+    }
+
+    /// Keeps a per-host table within ``DetectionSettings/trackedHosts`` by dropping an arbitrary old entry.
+    static func bound<Key: Hashable, Value>(_ table: inout [Key: Value], adding key: Key, limit: Int) -> Int {
+        guard table[key] == nil, table.count >= limit, let victim = table.keys.first else { return 0 }
+        table[victim] = nil
+        return 1
+    }
+}

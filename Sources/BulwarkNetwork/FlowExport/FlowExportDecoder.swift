@@ -1,0 +1,347 @@
+/// Decodes NetFlow v5, NetFlow v9 (RFC 3954) and IPFIX (RFC 7011) export messages into ``FlowRecord``s.
+///
+/// Templates and options templates are kept per exporter and observation domain (v9 source id), and expire when not
+/// refreshed within `templateLifetime` seconds of export time (RFC 7011 §8.4 for UDP; RFC 3954 §9). Sequence numbers
+/// are checked per exporter and domain: gaps (lost messages), duplicates and messages out of order are counted. A
+/// malformed message, set or template is counted with its place and skipped; decoding goes on with the next one.
+public struct FlowExportDecoder: Sendable {
+    struct Domain: Hashable {
+        var exporter: HostAddress
+        var id: UInt32
+        var version: UInt16
+    }
+
+    struct SequenceState {
+        var expected: UInt32
+        var recent: [UInt32]
+    }
+
+    public let templateLifetime: UInt32
+    public private(set) var diagnostics = InputDiagnostics()
+    public private(set) var messages = 0
+    public private(set) var records = 0
+    /// Options data records read (exporter statistics, sampling): counted, not flows.
+    public private(set) var optionsRecords = 0
+    private var templates: [Domain: [UInt16: FlowTemplate]] = [:]
+    private var sequences: [Domain: SequenceState] = [:]
+    /// v9 and v5 time flows by the exporter's uptime in milliseconds; this maps it to wall-clock.
+    private var bootTimes: [Domain: Double] = [:]
+
+    public init(templateLifetime: UInt32 = 1800) {
+        self.templateLifetime = templateLifetime
+    }
+
+    /// How many templates are cached (all exporters and domains).
+    public var templateCount: Int { templates.values.reduce(0) { $0 + $1.count } }
+
+    /// Decodes one export message (one UDP datagram) from `exporter`; `place` names it in problems.
+    public mutating func decode(_ message: ArraySlice<UInt8>, exporter: HostAddress, place: String, emit: (FlowRecord) -> Void) {
+        let field = BinaryField(message)
+        guard field.has(0, 2) else {
+            diagnostics.record(.truncatedPacket, at: place, "export message shorter than its version field")
+            return
+        }
+        messages += 1
+        switch field.u16(0) {
+        case 5: decodeV5(field, exporter: exporter, place: place, emit: emit)
+        case 9: decodeV9(field, exporter: exporter, place: place, emit: emit)
+        case 10: decodeIPFIX(field, exporter: exporter, place: place, emit: emit)
+        case let version: diagnostics.record(.unsupportedVersion, at: place, "flow export version \(version) is not NetFlow v5, v9 or IPFIX")
+        }
+    }
+
+    private mutating func checkSequence(_ domain: Domain, sequence: UInt32, advance: UInt32, place: String) {
+        guard var state = sequences[domain] else {
+            sequences[domain] = SequenceState(expected: sequence &+ advance, recent: [sequence])
+            return
+        }
+        if sequence != state.expected {
+            let ahead = sequence &- state.expected
+            if state.recent.contains(sequence) {
+                diagnostics.record(.sequenceDuplicate, at: place, "sequence number \(sequence) was already received")
+                return
+            } else if ahead > UInt32.max / 2 {
+                diagnostics.record(.sequenceOutOfOrder, at: place, "sequence number \(sequence) arrived after \(state.expected &- 1)")
+                state.recent.append(sequence)
+                if state.recent.count > 64 { state.recent.removeFirst() }
+                sequences[domain] = state
+                return
+            } else {
+                diagnostics.record(.sequenceGap, at: place, "expected sequence number \(state.expected), got \(sequence): \(ahead) missing")
+            }
+        }
+        state.expected = sequence &+ advance
+        state.recent.append(sequence)
+        if state.recent.count > 64 { state.recent.removeFirst() }
+        sequences[domain] = state
+    }
+
+    // MARK: NetFlow v5
+
+    private mutating func decodeV5(_ field: BinaryField, exporter: HostAddress, place: String, emit: (FlowRecord) -> Void) {
+        guard field.has(0, 24) else {
+            diagnostics.record(.truncatedPacket, at: place, "NetFlow v5 header needs 24 bytes, \(field.count) received")
+            return
+        }
+        let count = Int(field.u16(2))
+        let uptime = Double(field.u32(4)) / 1000
+        let now = Double(field.u32(8)) + Double(field.u32(12)) / 1e9
+        let domain = Domain(exporter: exporter, id: UInt32(field.u8(20)) << 8 | UInt32(field.u8(21)), version: 5)
+        guard (1...30).contains(count), field.has(24, count * 48) else {
+            diagnostics.record(.malformedRecord, at: place, "NetFlow v5 header announces \(count) records, the message holds \((field.count - 24) / 48)")
+            return
+        }
+        // v5's flow_sequence counts flows, not messages.
+        checkSequence(domain, sequence: field.u32(16), advance: UInt32(count), place: place)
+        let boot = now - uptime
+        for index in 0..<count {
+            let at = 24 + index * 48
+            let first = boot + Double(field.u32(at + 24)) / 1000
+            let last = boot + Double(field.u32(at + 28)) / 1000
+            let flags = field.u8(at + 37)
+            let transport = field.u8(at + 38)
+            records += 1
+            emit(
+                FlowRecord(
+                    start: first, end: Swift.max(first, last), originator: HostAddress(ipv4: field.u32(at)), responder: HostAddress(ipv4: field.u32(at + 4)),
+                    originatorPort: field.u16(at + 32), responderPort: field.u16(at + 34), transport: transport,
+                    originatorPackets: UInt64(field.u32(at + 16)), originatorBytes: UInt64(field.u32(at + 20)),
+                    outcome: Self.outcome(transport: transport, flags: flags), origin: "\(place) record \(index + 1)"))
+        }
+    }
+
+    /// Unidirectional exports say only what one side sent: a SYN with no ACK and no more means no answer came back.
+    static func outcome(transport: UInt8, flags: UInt8?) -> FlowRecord.Outcome {
+        guard transport == 6, let flags else { return .unknown }
+        if flags & 0x02 != 0, flags & 0x10 == 0 { return flags & 0x04 != 0 ? .rejected : .unanswered }
+        return flags & 0x10 != 0 ? .established : .unknown
+    }
+
+    // MARK: NetFlow v9
+
+    private mutating func decodeV9(_ field: BinaryField, exporter: HostAddress, place: String, emit: (FlowRecord) -> Void) {
+        guard field.has(0, 20) else {
+            diagnostics.record(.truncatedPacket, at: place, "NetFlow v9 header needs 20 bytes, \(field.count) received")
+            return
+        }
+        let uptime = Double(field.u32(4)) / 1000
+        let exportTime = field.u32(8)
+        let domain = Domain(exporter: exporter, id: field.u32(16), version: 9)
+        // RFC 3954 §5.1: the v9 sequence number counts export packets.
+        checkSequence(domain, sequence: field.u32(12), advance: 1, place: place)
+        bootTimes[domain] = Double(exportTime) - uptime
+        expireTemplates(domain, now: exportTime, place: place)
+        var at = 20
+        while field.has(at, 4) {
+            let setID = field.u16(at)
+            let length = Int(field.u16(at + 2))
+            let setPlace = "\(place) flowset at byte \(at)"
+            guard length >= 4, field.has(at, length) else {
+                diagnostics.record(.malformedRecord, at: setPlace, "flowset length \(length) runs past the message (\(field.count - at) bytes left)")
+                return
+            }
+            let body = BinaryField(field.slice(at + 4, length - 4))
+            switch setID {
+            case 0: readTemplates(body, domain: domain, now: exportTime, ipfix: false, options: false, place: setPlace)
+            case 1: readTemplates(body, domain: domain, now: exportTime, ipfix: false, options: true, place: setPlace)
+            case 256...: readData(body, templateID: setID, domain: domain, exportTime: exportTime, place: setPlace, emit: emit)
+            default: diagnostics.record(.malformedRecord, at: setPlace, "flowset id \(setID) is reserved")
+            }
+            at += length
+        }
+    }
+
+    // MARK: IPFIX
+
+    private mutating func decodeIPFIX(_ field: BinaryField, exporter: HostAddress, place: String, emit: (FlowRecord) -> Void) {
+        guard field.has(0, 16) else {
+            diagnostics.record(.truncatedPacket, at: place, "IPFIX header needs 16 bytes, \(field.count) received")
+            return
+        }
+        let length = Int(field.u16(2))
+        guard length >= 16, length <= field.count else {
+            diagnostics.record(.truncatedPacket, at: place, "IPFIX message length \(length), \(field.count) bytes received")
+            return
+        }
+        let exportTime = field.u32(4)
+        let domain = Domain(exporter: exporter, id: field.u32(12), version: 10)
+        expireTemplates(domain, now: exportTime, place: place)
+        let before = records + optionsRecords
+        var at = 16
+        while at + 4 <= length {
+            let setID = field.u16(at)
+            let setLength = Int(field.u16(at + 2))
+            let setPlace = "\(place) set at byte \(at)"
+            guard setLength >= 4, at + setLength <= length else {
+                diagnostics.record(.malformedRecord, at: setPlace, "set length \(setLength) runs past the message (\(length - at) bytes left)")
+                break
+            }
+            let body = BinaryField(field.slice(at + 4, setLength - 4))
+            switch setID {
+            case 2: readTemplates(body, domain: domain, now: exportTime, ipfix: true, options: false, place: setPlace)
+            case 3: readTemplates(body, domain: domain, now: exportTime, ipfix: true, options: true, place: setPlace)
+            case 256...: readData(body, templateID: setID, domain: domain, exportTime: exportTime, place: setPlace, emit: emit)
+            default: diagnostics.record(.malformedRecord, at: setPlace, "set id \(setID) is reserved")
+            }
+            at += setLength
+        }
+        // RFC 7011 §3.1: the sequence number counts data records sent before this message, so it advances by this message's count.
+        checkSequence(domain, sequence: field.u32(8), advance: UInt32(truncatingIfNeeded: records + optionsRecords - before), place: place)
+    }
+
+    // MARK: Templates
+
+    private mutating func expireTemplates(_ domain: Domain, now: UInt32, place: String) {
+        guard var known = templates[domain] else { return }
+        for (id, template) in known where now > template.refreshed && now - template.refreshed > templateLifetime {
+            known[id] = nil
+            diagnostics.record(
+                .expiredTemplate, at: place, "template \(id) of domain \(domain.id) expired: not refreshed for \(now - template.refreshed) s")
+        }
+        templates[domain] = known
+    }
+
+    private mutating func readTemplates(_ body: BinaryField, domain: Domain, now: UInt32, ipfix: Bool, options: Bool, place: String) {
+        var at = 0
+        // Padding at the end of a set is shorter than any template header.
+        while body.has(at, options ? 6 : 4) {
+            let id = body.u16(at)
+            let tail = place + " template \(id)"
+            var fieldCount: Int
+            var scopeCount = 0
+            if options && !ipfix {
+                // RFC 3954 §6.1: option scope length and option length, in bytes (4 per field).
+                let scopeBytes = Int(body.u16(at + 2))
+                let optionBytes = Int(body.u16(at + 4))
+                guard scopeBytes % 4 == 0, optionBytes % 4 == 0, scopeBytes > 0 else {
+                    diagnostics.record(.malformedTemplate, at: tail, "options template scope/option lengths \(scopeBytes)/\(optionBytes) are not whole fields")
+                    return
+                }
+                scopeCount = scopeBytes / 4
+                fieldCount = scopeCount + optionBytes / 4
+                at += 6
+            } else if options {
+                fieldCount = Int(body.u16(at + 2))
+                scopeCount = Int(body.u16(at + 4))
+                guard scopeCount > 0, scopeCount <= fieldCount else {
+                    diagnostics.record(.malformedTemplate, at: tail, "options template has \(scopeCount) scope fields of \(fieldCount)")
+                    return
+                }
+                at += 6
+            } else {
+                fieldCount = Int(body.u16(at + 2))
+                at += 4
+            }
+            guard id >= 256 else {
+                diagnostics.record(.malformedTemplate, at: tail, "template id \(id) is below 256")
+                return
+            }
+            if fieldCount == 0 {
+                // RFC 7011 §8.1: a template with no fields withdraws it.
+                templates[domain]?[id] = nil
+                continue
+            }
+            var fields: [FlowTemplate.Field] = []
+            for _ in 0..<fieldCount {
+                guard body.has(at, 4) else {
+                    diagnostics.record(.malformedTemplate, at: tail, "template announces \(fieldCount) fields, the set ends after \(fields.count)")
+                    return
+                }
+                var element = body.u16(at)
+                let length = body.u16(at + 2)
+                var enterprise: UInt32 = 0
+                at += 4
+                if ipfix, element & 0x8000 != 0 {
+                    guard body.has(at, 4) else {
+                        diagnostics.record(.malformedTemplate, at: tail, "enterprise number cut short")
+                        return
+                    }
+                    element &= 0x7FFF
+                    enterprise = body.u32(at)
+                    at += 4
+                }
+                guard length > 0, length == 0xFFFF ? ipfix : true else {
+                    diagnostics.record(.malformedTemplate, at: tail, "field \(element) has length \(length)")
+                    return
+                }
+                fields.append(FlowTemplate.Field(id: element, length: length, enterprise: enterprise))
+            }
+            templates[domain, default: [:]][id] = FlowTemplate(id: id, fields: fields, scopeFieldCount: scopeCount, refreshed: now)
+        }
+    }
+
+    // MARK: Data
+
+    private mutating func readData(
+        _ body: BinaryField, templateID: UInt16, domain: Domain, exportTime: UInt32, place: String, emit: (FlowRecord) -> Void
+    ) {
+        guard let template = templates[domain]?[templateID] else {
+            diagnostics.record(.missingTemplate, at: place, "data for template \(templateID), which exporter \(domain.exporter) domain \(domain.id) has not sent (or let expire)")
+            return
+        }
+        let minimum = Swift.max(template.minimumRecordLength, 1)
+        var at = 0
+        var index = 0
+        while body.count - at >= minimum {
+            var values: [UInt16: ArraySlice<UInt8>] = [:]
+            for field in template.fields {
+                var length = Int(field.length)
+                if field.length == 0xFFFF {
+                    // RFC 7011 §7: one length byte, or 255 followed by a 2-byte length.
+                    guard body.has(at, 1) else { return malformed(place, index) }
+                    length = Int(body.u8(at))
+                    at += 1
+                    if length == 255 {
+                        guard body.has(at, 2) else { return malformed(place, index) }
+                        length = Int(body.u16(at))
+                        at += 2
+                    }
+                }
+                guard body.has(at, length) else { return malformed(place, index) }
+                if field.enterprise == 0 { values[field.id] = body.slice(at, length) }
+                at += length
+            }
+            index += 1
+            if template.isOptions {
+                optionsRecords += 1
+                continue
+            }
+            records += 1
+            if let record = flowRecord(values, domain: domain, exportTime: exportTime, origin: "\(place) record \(index)") { emit(record) }
+        }
+    }
+
+    private mutating func malformed(_ place: String, _ index: Int) {
+        diagnostics.record(.malformedRecord, at: place, "record \(index + 1) runs past the end of its set")
+    }
+
+    private func flowRecord(_ values: [UInt16: ArraySlice<UInt8>], domain: Domain, exportTime: UInt32, origin: String) -> FlowRecord? {
+        func number(_ id: UInt16) -> UInt64? {
+            guard let bytes = values[id], !bytes.isEmpty, bytes.count <= 8 else { return nil }
+            return BinaryField(bytes).unsigned(0, bytes.count)
+        }
+        func address(_ v4: UInt16, _ v6: UInt16) -> HostAddress? {
+            if let bytes = values[v4], bytes.count == 4 { return HostAddress(ipv4: BinaryField(bytes).u32(0)) }
+            if let bytes = values[v6], bytes.count == 16 { return HostAddress(bytes: bytes) }
+            return nil
+        }
+        // IANA IPFIX elements: 8/12 IPv4 and 27/28 IPv6 addresses, 7/11 ports, 4 protocol, 1/2 delta and 85/86 total
+        // counts, 6 TCP flags, 150–153 absolute times, 21/22 uptime-relative times, 56/80 MAC addresses.
+        guard let source = address(8, 27), let destination = address(12, 28) else { return nil }
+        let transport = UInt8(truncatingIfNeeded: number(4) ?? 0)
+        var start = Double(exportTime)
+        var end = Double(exportTime)
+        if let ms = number(152) { start = Double(ms) / 1000 } else if let s = number(150) { start = Double(s) }
+        if let ms = number(153) { end = Double(ms) / 1000 } else if let s = number(151) { end = Double(s) }
+        if number(152) == nil, number(150) == nil, let first = number(22), let boot = bootTimes[domain] { start = boot + Double(first) / 1000 }
+        if number(153) == nil, number(151) == nil, let last = number(21), let boot = bootTimes[domain] { end = boot + Double(last) / 1000 }
+        var record = FlowRecord(
+            start: start, end: Swift.max(start, end), originator: source, responder: destination, originatorPort: UInt16(truncatingIfNeeded: number(7) ?? 0),
+            responderPort: UInt16(truncatingIfNeeded: number(11) ?? 0), transport: transport, originatorPackets: number(2) ?? number(86) ?? 0,
+            originatorBytes: number(1) ?? number(85) ?? 0,
+            outcome: Self.outcome(transport: transport, flags: number(6).map { UInt8(truncatingIfNeeded: $0) }), origin: origin)
+        if let mac = values[56], mac.count == 6 { record.originatorMAC = HardwareAddress(bytes: mac) }
+        if let mac = values[80], mac.count == 6 { record.responderMAC = HardwareAddress(bytes: mac) }
+        return record
+    }
+}

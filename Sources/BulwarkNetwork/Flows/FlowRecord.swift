@@ -1,0 +1,78 @@
+/// One conversation between two endpoints, whatever it was read from: a capture's flow table, a Zeek conn.log line or
+/// a NetFlow/IPFIX record. "Originator" is the side that opened it (or sent first).
+public struct FlowRecord: Sendable, Hashable {
+    /// How a TCP connection attempt ended, as far as the record tells.
+    public enum Outcome: String, Sendable, Hashable, Codable {
+        /// The responder answered (SYN-ACK seen, or data both ways).
+        case established
+        /// The responder refused (RST in answer to the SYN).
+        case rejected
+        /// No answer at all.
+        case unanswered
+        /// Not TCP, or the record does not say.
+        case unknown
+    }
+
+    /// Seconds since 1970 UTC.
+    public var start: Double
+    public var end: Double
+    public var originator: HostAddress
+    public var responder: HostAddress
+    public var originatorPort: UInt16
+    public var responderPort: UInt16
+    public var transport: UInt8
+    public var originatorPackets: UInt64
+    public var responderPackets: UInt64
+    public var originatorBytes: UInt64
+    public var responderBytes: UInt64
+    public var outcome: Outcome
+    public var originatorMAC: HardwareAddress?
+    public var responderMAC: HardwareAddress?
+    /// Application protocol when known: a Zeek `service`, or `ssh` / `telnet` recognised from the first payload.
+    public var service: String?
+    /// Where the record came from: `conn.log:17`, `capture.pcap packets 12–40`, `exporter 10.0.0.1 record 5`.
+    public var origin: String
+
+    public init(
+        start: Double, end: Double, originator: HostAddress, responder: HostAddress, originatorPort: UInt16, responderPort: UInt16,
+        transport: UInt8, originatorPackets: UInt64 = 0, responderPackets: UInt64 = 0, originatorBytes: UInt64 = 0, responderBytes: UInt64 = 0,
+        outcome: Outcome = .unknown, originatorMAC: HardwareAddress? = nil, responderMAC: HardwareAddress? = nil, service: String? = nil,
+        origin: String
+    ) {
+        self.start = start
+        self.end = end
+        self.originator = originator
+        self.responder = responder
+        self.originatorPort = originatorPort
+        self.responderPort = responderPort
+        self.transport = transport
+        self.originatorPackets = originatorPackets
+        self.responderPackets = responderPackets
+        self.originatorBytes = originatorBytes
+        self.responderBytes = responderBytes
+        self.outcome = outcome
+        self.originatorMAC = originatorMAC
+        self.responderMAC = responderMAC
+        self.service = service
+        self.origin = origin
+    }
+
+    public var duration: Double { max(0, end - start) }
+
+    public var transportName: String {
+        switch transport {
+        case 6: "tcp"
+        case 17: "udp"
+        case 1: "icmp"
+        case 58: "icmp6"
+        default: "ip-proto-\(transport)"
+        }
+    }
+
+    /// One line naming the flow, for evidence.
+    public var summary: String {
+        let state = outcome == .unknown ? "" : " \(outcome.rawValue)"
+        return "\(originator):\(originatorPort) → \(responder):\(responderPort) \(transportName)\(state), "
+            + "\(originatorPackets)/\(responderPackets) packets, \(originatorBytes)/\(responderBytes) bytes (\(origin))"
+    }
+}

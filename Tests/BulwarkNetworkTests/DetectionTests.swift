@@ -1,0 +1,195 @@
+import BulwarkCore
+import BulwarkNetwork
+import Foundation
+import Testing
+
+@Suite struct SharedDataDetectionTests {
+    static func analyze(_ relative: String, devices: DeviceDirectory = DeviceDirectory()) throws -> ([NetworkAlert], TrafficFile.Summary) {
+        var analyzer = TrafficAnalyzer(devices: devices)
+        var statistics = StreamStatistics()
+        let summary = try TrafficFile.analyze(path: NetworkFixture.path(relative), into: &analyzer, statistics: &statistics)
+        return (analyzer.finish(), summary)
+    }
+
+    @Test func findsTheBeaconInTheC2Capture() throws {
+        let (alerts, summary) = try Self.analyze("pcap/c2-beacon-capture-1.pcap")
+        #expect(summary.packets == 7931)
+        #expect(summary.diagnostics.total == 0)
+        #expect(alerts.map(\.rule) == ["c2.beacon"])
+        let beacon = try #require(alerts.first)
+        #expect(beacon.host.description == "147.32.80.37")
+        #expect(beacon.target == "141.193.213.21:443")
+        #expect(beacon.evidenceCount == 297)
+        #expect(beacon.evidence.count == NetworkAlert.evidenceLimit)
+        #expect(beacon.reason.contains("every 2.2 s"))
+        #expect(beacon.windowEnd - beacon.windowStart > 600)
+    }
+
+    @Test func findsTheSSHBruteForceOnItsUnusualPortByTheBanner() throws {
+        let (alerts, _) = try Self.analyze("pcap/ssh-bruteforce.pcap")
+        #expect(alerts.map(\.rule) == ["bruteforce.ssh"])
+        #expect(alerts.first?.host.description == "147.32.80.40")
+        #expect(alerts.first?.target == "147.32.80.37:902")
+        #expect(alerts.first?.evidenceCount == 66)
+    }
+
+    @Test func findsBothZeekPortScans() throws {
+        let (horizontal, _) = try Self.analyze("zeek/portscan-horizontal.conn.log")
+        #expect(horizontal.map(\.rule) == ["scan.horizontal"])
+        #expect(horizontal.first?.target == "port 80/tcp")
+        #expect(horizontal.first?.evidenceCount == 10)
+        // 10 failures of 25 hosts is above Slips' floor but not significant at TRW's 1%: low severity.
+        #expect(horizontal.first?.severity == .low)
+        #expect(horizontal.first?.evidence.first?.contains("portscan-horizontal.conn.log:") == true)
+        let (vertical, _) = try Self.analyze("zeek/portscan-vertical.conn.log")
+        #expect(vertical.map(\.rule) == ["scan.vertical"])
+        #expect(vertical.first?.target == "45.33.32.156")
+        #expect(vertical.first?.evidenceCount == 42)
+        #expect(vertical.first?.severity == .medium)
+    }
+
+    @Test func theMixedZeekLogRaisesNoAlerts() throws {
+        let (alerts, summary) = try Self.analyze("zeek/mixed-9.conn.log")
+        #expect(summary.flows == 576)
+        #expect(alerts.isEmpty, "\(alerts.map { "\($0.rule) \($0.host)" })")
+    }
+
+    @Test func namesTheInventoryDeviceBehindTheScanner() throws {
+        let device = Device(
+            id: .derived(from: "cam"), organisation: .derived(from: "org"), serial: "CAM-9", product: .derived(from: "p"), firmware: nil, site: nil,
+            segment: nil, ipAddress: nil, macAddress: MACAddress("c4:23:60:3d:fd:d3"), credentialState: .unknown, lastSeen: nil)
+        let (alerts, _) = try Self.analyze("zeek/portscan-vertical.conn.log", devices: DeviceDirectory(devices: [device]))
+        #expect(alerts.first?.deviceSerial == "CAM-9")
+        #expect(alerts.first?.mac == "c4:23:60:3d:fd:d3")
+    }
+
+    @Test func theMiraiLikeCaptureShowsTelnetScanning() throws {
+        let (alerts, _) = try Self.analyze("pcap/malicious-7.pcap")
+        let scanned = Set(alerts.filter { $0.rule == "scan.horizontal" }.map(\.target))
+        #expect(scanned.isSuperset(of: ["port 23/tcp", "port 2323/tcp"]))
+        #expect(alerts.allSatisfy { $0.host.description == "192.168.2.16" })
+    }
+}
+
+@Suite struct RuleTests {
+    static let device = HostAddress("192.168.1.20")!
+
+    static func flow(_ start: Double, to destination: String, port: UInt16, transport: UInt8 = 6, outcome: FlowRecord.Outcome = .established,
+        bytes: UInt64 = 500, service: String? = nil, from source: HostAddress = device) -> FlowRecord
+    {
+        FlowRecord(
+            start: start, end: start + 0.5, originator: source, responder: HostAddress(destination)!, originatorPort: UInt16(40000 + Int(start) % 20000),
+            responderPort: port, transport: transport, originatorPackets: 3, responderPackets: outcome == .unanswered ? 0 : 3, originatorBytes: bytes,
+            responderBytes: outcome == .unanswered ? 0 : 300, outcome: outcome, service: service, origin: "test \(start)")
+    }
+
+    @Test func beaconDispersionRarelyFlagsPoissonArrivals() {
+        // Seeded exponential arrivals (a memoryless, human-like process) at the minimum series length.
+        var generator = SplitMix(seed: 7)
+        var flagged = 0
+        let trials = 2000
+        for trial in 0..<trials {
+            var analyzer = TrafficAnalyzer()
+            var t = 0.0
+            for _ in 0...DetectionSettings().beaconMinimumIntervals {
+                t += -log(1 - generator.nextUnit()) * 30
+                analyzer.observe(Self.flow(t, to: "203.0.113.\(trial % 200 + 1)", port: 443))
+            }
+            if !analyzer.finish().isEmpty { flagged += 1 }
+        }
+        #expect(flagged <= 6, "\(flagged) of \(trials) Poisson series looked periodic")
+    }
+
+    @Test func beaconToleratesJitterButNotRandomness() {
+        var generator = SplitMix(seed: 11)
+        var jittered = TrafficAnalyzer()
+        var t = 0.0
+        for _ in 0..<40 {
+            t += 60 * (1 + 0.4 * (2 * generator.nextUnit() - 1))
+            jittered.observe(Self.flow(t, to: "198.51.100.7", port: 8443))
+        }
+        #expect(jittered.finish().map(\.rule) == ["c2.beacon"])
+        var local = TrafficAnalyzer()
+        for k in 0..<40 { local.observe(Self.flow(Double(k) * 60, to: "192.168.1.1", port: 8443)) }
+        #expect(local.finish().isEmpty, "periodic polling of a local hub is not a beacon")
+    }
+
+    @Test func telnetBruteForceNeedsFiveSessionsInTenMinutes() {
+        var analyzer = TrafficAnalyzer()
+        for k in 0..<4 { analyzer.observe(Self.flow(Double(k) * 200, to: "192.168.1.50", port: 23, service: "telnet")) }
+        #expect(analyzer.currentAlerts.isEmpty, "four sessions spread over ten minutes")
+        analyzer.observe(Self.flow(700, to: "192.168.1.50", port: 23, service: "telnet"))
+        #expect(analyzer.currentAlerts.isEmpty, "the first fell out of the window")
+        analyzer.observe(Self.flow(710, to: "192.168.1.50", port: 23, service: "telnet"))
+        #expect(analyzer.currentAlerts.map(\.rule) == ["bruteforce.telnet"])
+    }
+
+    @Test func synFloodUDPFloodAndFanOut() {
+        var analyzer = TrafficAnalyzer()
+        for k in 0..<250 { analyzer.observe(Self.flow(Double(k) * 0.02, to: "203.0.113.9", port: 80, outcome: .unanswered)) }
+        for k in 0..<250 { analyzer.observe(Self.flow(100 + Double(k) * 0.02, to: "203.0.113.10", port: UInt16(1000 + k), transport: 17)) }
+        for k in 0..<250 { analyzer.observe(Self.flow(200 + Double(k) * 0.02, to: "198.18.\(k / 200).\(k % 200 + 1)", port: 53, transport: 17)) }
+        let rules = analyzer.currentAlerts.map(\.rule)
+        #expect(rules.contains("ddos.syn-flood"))
+        #expect(rules.contains("ddos.udp-flood"))
+        #expect(rules.contains("ddos.fan-out"))
+        var slow = TrafficAnalyzer()
+        for k in 0..<250 { slow.observe(Self.flow(Double(k), to: "203.0.113.9", port: 80, outcome: .unanswered)) }
+        #expect(!slow.currentAlerts.map(\.rule).contains("ddos.syn-flood"), "one attempt a second is not a flood")
+    }
+
+    @Test func dnsTunnelAndGeneratedDomains() {
+        var analyzer = TrafficAnalyzer()
+        for k in 0..<25 {
+            let label = String(repeating: String(k, radix: 16), count: 40).prefix(40)
+            analyzer.observe(DNSObservation(time: Double(k), client: Self.device, clientMAC: nil, name: "\(label).t.example.org", isResponse: false, responseCode: 0, origin: "p\(k)"))
+        }
+        for k in 0..<12 {
+            analyzer.observe(DNSObservation(time: 100 + Double(k), client: Self.device, clientMAC: nil, name: "qx\(k)zv\(k * 7)kw.com", isResponse: true, responseCode: 3, origin: "r\(k)"))
+        }
+        for k in 0..<30 {
+            analyzer.observe(DNSObservation(time: Double(k), client: HostAddress("192.168.1.21")!, clientMAC: nil, name: "img\(k).cdn.example.net", isResponse: false, responseCode: 0, origin: "c\(k)"))
+        }
+        let alerts = analyzer.currentAlerts
+        #expect(alerts.map(\.rule) == ["dns.tunnel", "dns.generated-domains"])
+        #expect(alerts.first?.target == "example.org")
+        #expect(alerts.last?.evidenceCount == 12)
+    }
+
+    @Test func unusualOutboundVolumeAgainstTheDevicesOwnHistory() {
+        var analyzer = TrafficAnalyzer()
+        for bucket in 0..<12 { analyzer.observe(Self.flow(Double(bucket) * 600 + 10, to: "203.0.113.5", port: 443, bytes: 2_000_000 + UInt64(bucket) * 10_000)) }
+        analyzer.observe(Self.flow(12 * 600 + 10, to: "203.0.113.5", port: 443, bytes: 400_000_000))
+        #expect(analyzer.currentAlerts.isEmpty, "the bucket is judged when it closes")
+        analyzer.observe(Self.flow(13 * 600 + 10, to: "203.0.113.5", port: 443))
+        #expect(analyzer.currentAlerts.map(\.rule) == ["exfiltration.volume"])
+    }
+
+    @Test func newExternalDestinationsOnlyAfterLearning() {
+        var settings = DetectionSettings()
+        settings.learningPeriod = 3600
+        var analyzer = TrafficAnalyzer(settings: settings)
+        analyzer.observe(Self.flow(0, to: "203.0.113.5", port: 443))
+        analyzer.observe(Self.flow(1000, to: "203.0.113.6", port: 443))
+        analyzer.observe(Self.flow(4000, to: "203.0.113.5", port: 443))
+        #expect(analyzer.currentAlerts.isEmpty)
+        analyzer.observe(Self.flow(4100, to: "198.51.100.99", port: 443))
+        analyzer.observe(Self.flow(4200, to: "198.51.100.98", port: 443))
+        #expect(analyzer.currentAlerts.map(\.rule) == ["destination.new"])
+        #expect(analyzer.currentAlerts.first?.evidenceCount == 2)
+    }
+}
+
+/// A small seeded generator (SplitMix64) so the statistical tests are repeatable.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func nextUnit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+}
