@@ -118,7 +118,8 @@ let package = Package(
         ),
         .testTarget(name: "BulwarkVulnerabilityTests", dependencies: ["BulwarkVulnerability", "BulwarkCore"], swiftSettings: swiftSettings),
         .testTarget(name: "BulwarkCoreTests", dependencies: ["BulwarkCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "BulwarkLedgerTests", dependencies: ["BulwarkLedger"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BulwarkLedgerTests", dependencies: ["BulwarkLedger", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
         .testTarget(
             name: "BulwarkStoreTests",
             dependencies: ["BulwarkStore", "BulwarkCore", "BulwarkVulnerability", "BulwarkLedger", .product(name: "SQLKit", package: "sql-kit")],
@@ -135,7 +136,7 @@ let package = Package(
         .testTarget(
             name: "BulwarkBrowserTests",
             dependencies: [
-                "BulwarkServer", "BulwarkStore", "BulwarkCore", .product(name: "Hummingbird", package: "hummingbird"),
+                "BulwarkServer", "BulwarkStore", "BulwarkCore", "BulwarkLedger", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -14,8 +14,9 @@ import Testing
         for entry in entries { frontier.append(entry.leafHash) { nodes[$0] = $1 } }
         let proof = try ProofPlan.inclusion(index: index, size: 11).assemble(ProofGenerationTests.lookup(nodes))
         let log = try NoteSigningKey(generatingFor: "bulwark.test/ledger")
-        let witness = try NoteSigningKey(generatingFor: "witness.test")
-        let note = try SignedNote(text: Checkpoint(origin: "bulwark.test/ledger", size: 11, root: frontier.root).text, signedBy: [log, witness])
+        let witness = try NoteSigningKey(generatingFor: "witness.test", type: .cosignatureV1)
+        let note = try SignedNote(
+            text: Checkpoint(origin: "bulwark.test/ledger", size: 11, root: frontier.root).text, signedBy: [log, witness], at: SignedCheckpointTests.time)
         return (try ProofBundle(entry: entries[Int(index)], leafIndex: index, proof: proof, checkpoint: note), log, witness)
     }
 
