@@ -48,11 +48,12 @@ extension SQLStore {
         _ items: [LedgerItem], organisation: String, recordedAt: String, _ session: DatabaseSession
     ) async throws -> Range<UInt64> {
         let db = session.sql
-        // PostgreSQL: the row lock makes concurrent appenders take turns; SQLite holds the write lock already.
-        guard let head = try await db.raw("UPDATE ledger_head SET size = size WHERE id = 1 RETURNING size").first() else {
+        // One statement moves the head past the batch and says where the batch starts; on PostgreSQL its row lock also
+        // makes concurrent appenders take turns (SQLite holds the write lock already). A failure below rolls it back.
+        guard let head = try await db.raw("UPDATE ledger_head SET size = size + \(bind: items.count) WHERE id = 1 RETURNING size").first() else {
             throw StoreError.corrupt("ledger_head has no row; the ledger migration did not complete")
         }
-        let start = UInt64(try head.int("size"))
+        let start = UInt64(try head.int("size")) - UInt64(items.count)
         guard !items.isEmpty else { return start..<start }
         var frontier = try await Self.frontier(size: start, db)
         var tiles = LedgerTileWriter()
@@ -87,7 +88,6 @@ extension SQLStore {
                 into: "ledger_tiles", columns: ["level", "idx", "hashes"], values: Array(tileRows[chunk..<min(chunk + 1000, tileRows.count)]),
                 then: "ON CONFLICT (level, idx) DO UPDATE SET hashes = ledger_tiles.hashes || excluded.hashes")
         }
-        try await db.raw("UPDATE ledger_head SET size = \(bind: Int(frontier.size)) WHERE id = 1").run()
         return start..<frontier.size
     }
 
