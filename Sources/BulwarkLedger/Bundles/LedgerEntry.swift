@@ -95,6 +95,17 @@ public struct LedgerEntry: Hashable, Sendable {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// Whether any of eight bytes is a control character, a quote or a backslash (bit tricks after "Bit Twiddling
+    /// Hacks", "determine if a word has a byte less than n"); a false alarm only sends the word down the byte path.
+    @inline(__always)
+    static func mayNeedEscape(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        func hasZeroByte(_ x: UInt64) -> Bool { (x &- ones) & ~x & highs != 0 }
+        let control = (word &- ones &* 0x20) & ~word & highs != 0
+        return control || hasZeroByte(word ^ (ones &* 0x22)) || hasZeroByte(word ^ (ones &* 0x5C))
+    }
+
     /// `quote(_:)` into a byte buffer. Runs of bytes that need no escape are copied whole, so a long payload costs
     /// about one pass and a copy.
     static func quote(_ text: String, to out: inout [UInt8]) {
@@ -104,6 +115,13 @@ public struct LedgerEntry: Hashable, Sendable {
             var runStart = 0
             var index = 0
             while index < bytes.count {
+                // Eight bytes at a time while none of them needs an escape (the usual case in long payloads).
+                while index + 8 <= bytes.count {
+                    let word = UnsafeRawPointer(bytes.baseAddress! + index).loadUnaligned(as: UInt64.self)
+                    guard !Self.mayNeedEscape(word) else { break }
+                    index += 8
+                }
+                guard index < bytes.count else { break }
                 let byte = bytes[index]
                 if byte >= 0x20 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") {
                     index += 1
