@@ -59,14 +59,24 @@ public struct TreeHash: Hashable, Sendable, CustomStringConvertible {
 
     /// Writes the 64 lowercase hex digits of `hex` to the end of `out`.
     public func appendHex(to out: inout [UInt8]) {
-        let digits: StaticString = "0123456789abcdef"
-        out.reserveCapacity(out.count + TreeHash.size * 2)
-        digits.withUTF8Buffer { digits in
-            for byte in bytes {
-                out.append(digits[Int(byte >> 4)])
-                out.append(digits[Int(byte & 0x0F)])
+        let start = out.count
+        // Grown once, then filled in place: appends of thousands of hashes spent most of their hex time in `append`.
+        out.append(contentsOf: repeatElement(0, count: TreeHash.size * 2))
+        out.withUnsafeMutableBufferPointer { buffer in
+            bytes.withUnsafeBufferPointer { bytes in
+                var at = start
+                for byte in bytes {
+                    buffer[at] = Self.hexDigit(byte >> 4)
+                    buffer[at + 1] = Self.hexDigit(byte & 0x0F)
+                    at += 2
+                }
             }
         }
+    }
+
+    @inline(__always)
+    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? nibble &+ UInt8(ascii: "0") : nibble &+ (UInt8(ascii: "a") &- 10)
     }
 
     public var description: String { base64 }
