@@ -137,7 +137,7 @@ enum LedgerBench {
     }
 
     /// A ledger of 10M synthetic leaves: every tile of node hashes stored, as appends would leave them, and entries
-    /// only at the `provable` indexes. Built once and kept in the temporary directory (about 1.4 GB), since building it
+    /// only at the `provable` indexes. Built once and kept in the temporary directory (about 1.3 GB), since building it
     /// takes minutes. One store over the 10M file serves every proof benchmark.
     static let shared = Task { try await tenMillion() }
 
