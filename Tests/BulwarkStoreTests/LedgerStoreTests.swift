@@ -95,6 +95,9 @@ import Testing
             #expect(newest.action == "ledger.append")
             #expect(newest.subject == "ledger entries 23..<25")
             #expect(try await store.auditEventCount(organisation: tenants.operatorOrg.id) == events + 1)
+            // An empty batch changes nothing and so writes no audit event.
+            #expect(try await store.appendToLedger([LedgerItem](), by: tenants.owner, origin: .commandLine) == 25..<25)
+            #expect(try await store.auditEventCount(organisation: tenants.operatorOrg.id) == events + 1)
         }
     }
 

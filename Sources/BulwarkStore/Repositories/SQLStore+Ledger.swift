@@ -29,6 +29,10 @@ extension SQLStore {
     @discardableResult
     public func appendToLedger(_ items: [LedgerItem], by principal: Principal, origin: RequestOrigin) async throws -> Range<UInt64> {
         try requireWriter(principal)
+        guard !items.isEmpty else {
+            let size = try await ledgerSize()
+            return size..<size
+        }
         let recordedAt = now()
         var kinds: Set<String> = []
         for item in items where kinds.insert(item.kind).inserted { try LedgerEntry.checkKind(item.kind) }
@@ -99,6 +103,10 @@ extension SQLStore {
         try requireWriter(principal)
         for finding in findings where finding.organisation != principal.organisation {
             throw AccessError.forbidden("finding \(finding.id) belongs to another organisation")
+        }
+        guard !findings.isEmpty else {
+            let size = try await ledgerSize()
+            return size..<size
         }
         let recordedAt = now()
         return try await database.transactionSession { session in
