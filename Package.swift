@@ -119,7 +119,8 @@ let package = Package(
         .testTarget(name: "BulwarkVulnerabilityTests", dependencies: ["BulwarkVulnerability", "BulwarkCore"], swiftSettings: swiftSettings),
         .testTarget(name: "BulwarkCoreTests", dependencies: ["BulwarkCore"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "BulwarkLedgerTests", dependencies: ["BulwarkLedger", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
+            name: "BulwarkLedgerTests", dependencies: ["BulwarkLedger", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "BulwarkStoreTests",
             dependencies: ["BulwarkStore", "BulwarkCore", "BulwarkVulnerability", "BulwarkLedger", .product(name: "SQLKit", package: "sql-kit")],
@@ -142,6 +143,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "BulwarkCLITests", dependencies: ["BulwarkCLI", "BulwarkStore", "BulwarkCore", "BulwarkLedger"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BulwarkCLITests", dependencies: ["BulwarkCLI", "BulwarkStore", "BulwarkCore", "BulwarkLedger"], swiftSettings: swiftSettings),
     ]
 )

@@ -37,7 +37,8 @@ import Testing
         // The verifier key text: name, key ID, base64 of 0x04 and the public key.
         #expect(
             witness.verifierKey.description
-                == "witness.test/w1+\(keyID.map { String(format: "%02x", $0) }.joined())+\(Data([0x04] + publicKey.rawRepresentation).base64EncodedString())")
+                == "witness.test/w1+\(keyID.map { String(format: "%02x", $0) }.joined())+\(Data([0x04] + publicKey.rawRepresentation).base64EncodedString())"
+        )
         #expect(try NoteVerifierKey(witness.verifierKey.description) == witness.verifierKey)
         #expect(note.cosignatureTime(of: witness.verifierKey) == 1_795_334_400)
         #expect(try note.verify(keys: [log.verifierKey, witness.verifierKey], quorum: 2) == [Self.origin, "witness.test/w1"])
@@ -52,7 +53,9 @@ import Testing
         #expect(try note.verify(keys: keys, quorum: 3) == [Self.origin, "witness.test/plain", "witness.test/cosigner"])
         // The cosigner's key read as a plain note key has another key ID, so its line is not found under it.
         let misread = try NoteVerifierKey(name: "witness.test/cosigner", publicKey: cosigner.verifierKey.publicKey, type: .ed25519)
-        #expect(throws: LedgerError.note("2 of 2 keys must sign; signed by bulwark.test/ledger")) { try note.verify(keys: [log.verifierKey, misread], quorum: 2) }
+        #expect(throws: LedgerError.note("2 of 2 keys must sign; signed by bulwark.test/ledger")) {
+            try note.verify(keys: [log.verifierKey, misread], quorum: 2)
+        }
     }
 
     @Test func aChangedCheckpointOrTimestampFailsTheCosignature() throws {

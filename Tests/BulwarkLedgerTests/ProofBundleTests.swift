@@ -16,7 +16,8 @@ import Testing
         let log = try NoteSigningKey(generatingFor: "bulwark.test/ledger")
         let witness = try NoteSigningKey(generatingFor: "witness.test", type: .cosignatureV1)
         let note = try SignedNote(
-            text: Checkpoint(origin: "bulwark.test/ledger", size: 11, root: frontier.root).text, signedBy: [log, witness], at: SignedCheckpointTests.time)
+            text: Checkpoint(origin: "bulwark.test/ledger", size: 11, root: frontier.root).text, signedBy: [log, witness],
+            at: SignedCheckpointTests.time)
         return (try ProofBundle(entry: entries[Int(index)], leafIndex: index, proof: proof, checkpoint: note), log, witness)
     }
 

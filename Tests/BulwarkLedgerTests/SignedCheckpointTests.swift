@@ -28,7 +28,8 @@ import Testing
     @Test func signingTheReferenceTextGivesTheReferenceNote() throws {
         let signer = try NoteSigningKey(privateText: Self.exampleSigner)
         let note = try SignedNote(
-            text: "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n", signedBy: [signer], at: Self.time)
+            text: "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n", signedBy: [signer],
+            at: Self.time)
         #expect(note.serialized == Self.exampleNote)
         #expect(try SignedNote(parsing: Self.exampleNote).verify(keys: [NoteVerifierKey(Self.exampleVerifier)], quorum: 1) == ["PeterNeumann"])
     }

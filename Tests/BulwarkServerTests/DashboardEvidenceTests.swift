@@ -32,8 +32,11 @@ import Testing
 
         try await Application(router: try await world.router()).test(.router) { client in
             let owner = try await BrowserSession.signIn(client, email: "owner@alpha.example", password: TestWorld.password)
-            let unpublished = String(buffer: try await client.execute(uri: "/devices/\(Self.serial)", method: .get, headers: owner.headers, body: nil).body)
-            #expect(unpublished.contains("In the evidence ledger as entry \(before); its proof bundle can be made once the next checkpoint is published."))
+            let unpublished = String(
+                buffer: try await client.execute(uri: "/devices/\(Self.serial)", method: .get, headers: owner.headers, body: nil).body)
+            #expect(
+                unpublished.contains("In the evidence ledger as entry \(before); its proof bundle can be made once the next checkpoint is published.")
+            )
             #expect(Self.bundleLinks(in: unpublished).isEmpty)
 
             _ = try await world.store.publishLedgerCheckpoint(origin: "bulwark.test/ledger", signers: [world.ledgerKey])

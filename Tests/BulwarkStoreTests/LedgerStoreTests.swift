@@ -201,7 +201,8 @@ import Testing
 
     static func stored(_ tampering: Tampering, _ store: SQLStore) async throws -> String {
         let select = "SELECT \(tampering.column) AS v FROM \(tampering.table) WHERE \(tampering.key)"
-        return try #require(try await store.database.withConnection { try await $0.raw(SQLQueryString(select)).first()?.decode(column: "v", as: String.self) })
+        return try #require(
+            try await store.database.withConnection { try await $0.raw(SQLQueryString(select)).first()?.decode(column: "v", as: String.self) })
     }
 
     static func store(_ text: String, for tampering: Tampering, _ store: SQLStore) async throws {
@@ -232,7 +233,10 @@ import Testing
         try await Self.withLedger(backend) { store, _, _ async throws in
             let targets = [
                 (Tampering(table: "ledger_entry_bundles", column: "entries", key: "first_idx = 0", at: .entry(7), message: ""), "entry 7:"),
-                (Tampering(table: "ledger_tiles", column: "hashes", key: "level = 1 AND idx = 0", at: .node(2), message: ""), "the node at level 1, index 2"),
+                (
+                    Tampering(table: "ledger_tiles", column: "hashes", key: "level = 1 AND idx = 0", at: .node(2), message: ""),
+                    "the node at level 1, index 2"
+                ),
             ]
             for (target, place) in targets {
                 let original = try await Self.stored(target, store)
@@ -262,7 +266,9 @@ import Testing
             let tile = Tampering(table: "ledger_tiles", column: "hashes", key: "level = 1 AND idx = 0", at: .middle, message: "")
             let original = try await Self.stored(tile, store)
             try await Self.store(String(original.dropLast(64)), for: tile, store)
-            await #expect(throws: LedgerError.tampered("the tile at level 1, index 0 holds 640 hex digits; a ledger of 23 entries has 11 hashes there")) {
+            await #expect(
+                throws: LedgerError.tampered("the tile at level 1, index 0 holds 640 hex digits; a ledger of 23 entries has 11 hashes there")
+            ) {
                 try await store.verifyLedger()
             }
             try await Self.store(original, for: tile, store)
@@ -309,7 +315,8 @@ import Testing
             }
             // A checkpoint published before the migration, as the code of that layout stored it.
             let key = try NoteSigningKey(generatingFor: Self.origin)
-            let before = try SignedNote(text: Checkpoint(origin: Self.origin, size: 300, root: frontier.root).text, signedBy: [key], at: TestDatabase.start)
+            let before = try SignedNote(
+                text: Checkpoint(origin: Self.origin, size: 300, root: frontier.root).text, signedBy: [key], at: TestDatabase.start)
             try await test.database.withConnection { db in
                 try await db.raw(
                     """

@@ -50,7 +50,8 @@ struct LedgerKeyOptions: ParsableArguments {
             let key = stored.signing(as: type)
             let verifierFile = "\(directory)/\(Self.fileName(name)).pub"
             try (key.verifierKey.description + "\n").write(toFile: verifierFile, atomically: true, encoding: .utf8)
-            Terminal.printError("\(file) signs as type 0x\(String(format: "%02x", type.rawValue)) here; wrote its verifier key \(key.verifierKey) to \(verifierFile)")
+            Terminal.printError(
+                "\(file) signs as type 0x\(String(format: "%02x", type.rawValue)) here; wrote its verifier key \(key.verifierKey) to \(verifierFile)")
             return key
         }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])

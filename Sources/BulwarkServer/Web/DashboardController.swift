@@ -161,7 +161,9 @@ struct DashboardController {
                         "version": f.provenance.version,
                     ]
                     if let entry = logged[f.id] {
-                        values["ledger"] = ["index": String(entry.index), "provable": entry.provable, "bundleLink": "/ledger/entries/\(entry.index)/bundle"]
+                        values["ledger"] = [
+                            "index": String(entry.index), "provable": entry.provable, "bundleLink": "/ledger/entries/\(entry.index)/bundle",
+                        ]
                     }
                     return values
                 },

@@ -72,13 +72,17 @@ extension SQLStore {
             let leaf = text.withUnsafeBytes { MerkleTree.leafHash(UnsafeRawBufferPointer(rebasing: $0[from...])) }
             frontier.append(leaf) { tiles.add($0, $1) }
             if frontier.size - first == UInt64(LedgerLayout.bundleLimit) {
-                bundles.append([.integer(Int(first)), .integer(LedgerLayout.bundleLimit), .text(organisation), .text(String(decoding: text, as: UTF8.self))])
+                bundles.append([
+                    .integer(Int(first)), .integer(LedgerLayout.bundleLimit), .text(organisation), .text(String(decoding: text, as: UTF8.self)),
+                ])
                 text.removeAll(keepingCapacity: true)
                 first = frontier.size
             }
         }
         if frontier.size > first {
-            bundles.append([.integer(Int(first)), .integer(Int(frontier.size - first)), .text(organisation), .text(String(decoding: text, as: UTF8.self))])
+            bundles.append([
+                .integer(Int(first)), .integer(Int(frontier.size - first)), .text(organisation), .text(String(decoding: text, as: UTF8.self)),
+            ])
         }
         // Bundles are at most 256 KiB of 1 KiB entries each; a few per statement keep a statement's text bounded.
         for chunk in stride(from: 0, to: bundles.count, by: 16) {

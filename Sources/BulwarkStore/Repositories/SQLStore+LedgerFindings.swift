@@ -43,7 +43,8 @@ extension SQLStore {
         }
         let digests = wanted
         return try await database.withConnection { db in
-            let covered = try await db.raw("SELECT size FROM ledger_checkpoints ORDER BY size DESC LIMIT 1").first().map { UInt64(try $0.int("size")) } ?? 0
+            let covered =
+                try await db.raw("SELECT size FROM ledger_checkpoints ORDER BY size DESC LIMIT 1").first().map { UInt64(try $0.int("size")) } ?? 0
             var found: [Identifier<Finding>: FindingLedgerEntry] = [:]
             for (organisation, digests) in digests {
                 var query = SQLQueryString("SELECT finding_id, idx, payload_sha256 FROM ledger_findings WHERE org_id = ")

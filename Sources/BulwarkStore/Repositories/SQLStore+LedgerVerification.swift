@@ -132,7 +132,8 @@ extension SQLStore {
                 let expected = min(LedgerLayout.tileWidth, nodesAtLevel - min(nodesAtLevel, tile * LedgerLayout.tileWidth))
                 guard hex.count == Int(expected) * LedgerLayout.hexDigits else {
                     throw LedgerError.tampered(
-                        "the tile at level \(level), index \(tile) holds \(hex.count) hex digits; a ledger of \(size) entries has \(expected) hashes there")
+                        "the tile at level \(level), index \(tile) holds \(hex.count) hex digits; a ledger of \(size) entries has \(expected) hashes there"
+                    )
                 }
                 for offset in 0..<Int(expected) {
                     let position = NodePosition(level: level, index: tile * LedgerLayout.tileWidth + UInt64(offset))
