@@ -127,7 +127,9 @@ let package = Package(
         .testTarget(name: "BulwarkVulnerabilityTests", dependencies: ["BulwarkVulnerability", "BulwarkCore"], swiftSettings: swiftSettings),
         .testTarget(name: "BulwarkCoreTests", dependencies: ["BulwarkCore"], swiftSettings: swiftSettings),
         .testTarget(name: "BulwarkNetworkTests", dependencies: ["BulwarkNetwork", "BulwarkCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "BulwarkLedgerTests", dependencies: ["BulwarkLedger"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BulwarkLedgerTests", dependencies: ["BulwarkLedger", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "BulwarkStoreTests",
             dependencies: ["BulwarkStore", "BulwarkCore", "BulwarkVulnerability", "BulwarkLedger", .product(name: "SQLKit", package: "sql-kit")],
@@ -144,12 +146,13 @@ let package = Package(
         .testTarget(
             name: "BulwarkBrowserTests",
             dependencies: [
-                "BulwarkServer", "BulwarkStore", "BulwarkCore", "BulwarkVulnerability", .product(name: "Hummingbird", package: "hummingbird"),
+                "BulwarkServer", "BulwarkStore", "BulwarkCore", "BulwarkVulnerability", "BulwarkLedger", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "BulwarkCLITests", dependencies: ["BulwarkCLI", "BulwarkStore", "BulwarkCore", "BulwarkLedger"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BulwarkCLITests", dependencies: ["BulwarkCLI", "BulwarkStore", "BulwarkCore", "BulwarkLedger"], swiftSettings: swiftSettings),
     ]
 )

@@ -50,6 +50,9 @@ import Darwin
         #expect(try cli.run(["ledger", "prove", "0", "--output", bundle]).status == 0)
         let logKey = "\(keys)/bulwark.local_ledger.pub"
         let witnessKey = try String(contentsOfFile: "\(keys)/witness.test.pub", encoding: .utf8).trimmingCharacters(in: .newlines)
+        // A cosigner verifier key: its key part is base64 of 0x04 and the key.
+        #expect(Data(base64Encoded: String(witnessKey.split(separator: "+", maxSplits: 2)[2]))?.first == 0x04)
+        #expect(try SignedNote(parsing: checkpoint.stdout).cosignatureTime(of: try NoteVerifierKey(witnessKey)) != nil)
         let verified = try cli.run(["ledger", "verify", bundle, "--key", logKey, "--key", witnessKey, "--quorum", "2"], withDatabase: false)
         #expect(verified.status == 0, "\(verified.stderr)")
         #expect(verified.stdout.contains("verified: evidence.file entry"))
