@@ -20,8 +20,8 @@ if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-echo "==> installing the Python reference packages (cvss, univers) the differential tests run"
-python3 -m pip install -q --disable-pip-version-check cvss univers 'cyclonedx-python-lib[json-validation]'
+echo "==> installing the Python reference packages (cvss, univers; scikit-learn and river for Benchmarks/anomaly-vs-python.sh)"
+python3 -m pip install -q --disable-pip-version-check cvss univers 'cyclonedx-python-lib[json-validation]' scikit-learn river
 
 echo "==> starting a throw-away PostgreSQL on 127.0.0.1"
 eval "$(scripts/postgres-test-server.sh start)"
