@@ -32,7 +32,8 @@ struct TrafficAnomalyRun {
                 throw CLIError("cannot write \(exportPath)")
             }
             export = handle
-            pending = "file\tpacket\ttime\tsource\tdestination\tsource_port\tdestination_port\ttransport\tlength\tphase\tscore\t"
+            pending =
+                "file\tpacket\ttime\tsource\tdestination\tsource_port\tdestination_port\ttransport\tlength\tphase\tscore\t"
                 + (0..<featureCount).map { "f\($0)" }.joined(separator: "\t") + "\n"
         }
     }

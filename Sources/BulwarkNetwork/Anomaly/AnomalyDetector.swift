@@ -94,7 +94,8 @@ public struct AnomalyDetector: Sendable {
             case .seconds(let seconds): seconds > 0 ? (time - begun) / seconds : 1
             }
         let next: Phase =
-            progress < settings.mappingShare ? .mapping
+            progress < settings.mappingShare
+            ? .mapping
             : progress < 1 - settings.calibrationShare ? .training : progress < 1 ? .calibrating : .detecting
         if next != .mapping, mapper != nil { buildModels() }
         if next == .detecting, phase != .detecting { threshold = calibration.upperQuantile(settings.falseAlarmProbability) }

@@ -48,7 +48,8 @@ public struct AnomalyMonitor: Sendable {
     private var anomalous = 0
     private var notKept = 0
 
-    public init(featureCount: Int, training: AnomalyDetector.TrainingWindow, settings: AnomalyDetector.Settings = .init(), trackedPairs: Int = 10_000) {
+    public init(featureCount: Int, training: AnomalyDetector.TrainingWindow, settings: AnomalyDetector.Settings = .init(), trackedPairs: Int = 10_000)
+    {
         detector = AnomalyDetector(featureCount: featureCount, training: training, settings: settings)
         self.trackedPairs = trackedPairs
     }
