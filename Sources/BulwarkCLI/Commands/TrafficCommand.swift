@@ -19,11 +19,13 @@ struct TrafficCommand: AsyncParsableCommand {
 
                 Rules: scan.horizontal, scan.vertical, bruteforce.ssh, bruteforce.telnet, c2.beacon, ddos.syn-flood,
                 ddos.udp-flood, ddos.fan-out, dns.tunnel, dns.generated-domains, exfiltration.volume, destination.new,
-                indicator.ip, indicator.domain.
+                indicator.ip, indicator.domain; with --train, anomaly.autoencoder (an ensemble of small autoencoders learned from
+                the start of the traffic, its threshold fitted to the scores of that benign window).
 
                 Examples:
                   bulwark traffic analyze capture.pcap
                   bulwark traffic analyze conn.log flows.ipfix --format json
+                  bulwark traffic analyze capture.pcap --train 60s
                   bulwark traffic analyze capture.pcapng --indicators iocs.txt --indicators bundle.json --org "Harbourside Retail Group"
                 """)
 
@@ -34,10 +36,14 @@ struct TrafficCommand: AsyncParsableCommand {
         @Option(help: ArgumentHelp("An indicator list: plain text (one IP, network or domain a line) or a STIX 2.1 bundle (.json).", valueName: "file"))
         var indicators: [String] = []
         @Option(help: "table or json.") var format: OutputFormat = .table
+        @Option(help: ArgumentHelp("Train the anomaly detector on the first N packets, or Ns seconds, of the traffic (assumed benign).", valueName: "N|Ns"))
+        var train: TrainingWindowArgument?
+        @Option(help: .hidden) var exportScores: String?
 
         struct Output: Encodable {
             var files: [TrafficFile.Summary]
             var alerts: [NetworkAlert]
+            var anomaly: AnomalyMonitor.Summary?
             var stored: Int?
         }
 
@@ -81,20 +87,23 @@ struct TrafficCommand: AsyncParsableCommand {
             var analyzer = TrafficAnalyzer(devices: directory, indicators: indicators)
             var statistics = StreamStatistics()
             var summaries: [TrafficFile.Summary] = []
+            var anomaly = try train.map { try TrafficAnomalyRun(training: $0.window, featureCount: statistics.featureCount, exportPath: exportScores) }
             for file in files {
                 let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? nil
                 do {
                     summaries.append(
                         try TrafficFile.analyze(path: file, into: &analyzer, statistics: &statistics) { read in
                             if let size, size > 0 { Terminal.progress("\(file): \(read * 100 / size)% read") }
-                        })
+                        } featuresOf: { anomaly?.observe($0, features: $1, file: file) })
                 } catch {
                     Terminal.endProgress()
                     throw CLIError(error.description)
                 }
             }
             Terminal.endProgress()
-            return Output(files: summaries, alerts: analyzer.finish(), stored: nil)
+            anomaly?.finish()
+            let anomalies = anomaly?.monitor.alerts(devices: directory) ?? []
+            return Output(files: summaries, alerts: analyzer.finish() + anomalies, anomaly: anomaly?.monitor.summary, stored: nil)
         }
 
         func show(_ output: Output, organisation: String?) throws {
@@ -109,6 +118,13 @@ struct TrafficCommand: AsyncParsableCommand {
                     print(line)
                     for (kind, count) in summary.diagnostics.counts.sorted(by: { $0.key < $1.key }) { print("  \(kind.rawValue): \(count)") }
                     for problem in summary.diagnostics.samples.prefix(5) { print("  \(problem)") }
+                }
+                if let anomaly = output.anomaly {
+                    let threshold = anomaly.threshold.map { "threshold \(AnomalyMonitor.figure($0)) from \(anomaly.calibrationPackets) calibration packets" }
+                    print(
+                        "anomaly detector: trained on \(anomaly.training), \(anomaly.featureGroups) feature groups, "
+                            + (threshold.map { "\($0), \(anomaly.anomalousPackets) of \(anomaly.packetsScored) later packets above it" }
+                                ?? "the traffic ended inside the training window (\(anomaly.packetsSeen) packets): nothing scored"))
                 }
                 print("")
                 if output.alerts.isEmpty {

@@ -41,9 +41,11 @@ public struct TrafficFile: Sendable {
         throw CaptureError.unknownFormat(file: path, detail: "not a pcap, pcapng, Zeek conn.log, IPFIX or NetFlow v5 file")
     }
 
-    /// Streams the file through `analyzer`; `progress` is called now and then with the bytes read so far.
+    /// Streams the file through `analyzer`; `progress` is called now and then with the bytes read so far, and
+    /// `featuresOf` with each IP packet and its stream features (for the anomaly detector).
     public static func analyze(
-        path: String, into analyzer: inout TrafficAnalyzer, statistics: inout StreamStatistics, progress: (Int) -> Void = { _ in }
+        path: String, into analyzer: inout TrafficAnalyzer, statistics: inout StreamStatistics, progress: (Int) -> Void = { _ in },
+        featuresOf: (DecodedPacket, [Double]) -> Void = { _, _ in }
     ) throws(CaptureError) -> Summary {
         let kind = try kind(of: path)
         var summary = Summary(file: path, kind: kind)
@@ -65,6 +67,7 @@ public struct TrafficFile: Sendable {
                     continue
                 }
                 statistics.update(decoded, features: &features)
+                featuresOf(decoded, features)
                 if let dns = decoded.dns {
                     // The client is the side that is not the DNS server port.
                     let fromClient = !dns.isResponse
