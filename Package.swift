@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "BulwarkCore", targets: ["BulwarkCore"]),
         .library(name: "BulwarkVulnerability", targets: ["BulwarkVulnerability"]),
         .library(name: "BulwarkLedger", targets: ["BulwarkLedger"]),
+        .library(name: "BulwarkFirmware", targets: ["BulwarkFirmware"]),
         .library(name: "BulwarkNetwork", targets: ["BulwarkNetwork"]),
         .library(name: "BulwarkStore", targets: ["BulwarkStore"]),
         .library(name: "BulwarkServer", targets: ["BulwarkServer"]),
@@ -52,6 +53,12 @@ let package = Package(
         .target(
             name: "BulwarkLedger",
             dependencies: ["BulwarkCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "BulwarkFirmware",
+            dependencies: ["BulwarkCore", "BulwarkVulnerability", "CZlib", .product(name: "Crypto", package: "swift-crypto")],
+            resources: [.copy("Resources/component-signatures.json"), .copy("Resources/default-credentials.tsv")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -109,6 +116,7 @@ let package = Package(
             name: "BulwarkCLI",
             dependencies: [
                 "BulwarkCore",
+                "BulwarkFirmware",
                 "BulwarkNetwork",
                 "BulwarkVulnerability",
                 "BulwarkLedger",
@@ -126,6 +134,8 @@ let package = Package(
         ),
         .testTarget(name: "BulwarkVulnerabilityTests", dependencies: ["BulwarkVulnerability", "BulwarkCore"], swiftSettings: swiftSettings),
         .testTarget(name: "BulwarkCoreTests", dependencies: ["BulwarkCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BulwarkFirmwareTests", dependencies: ["BulwarkFirmware", "BulwarkCore", "BulwarkVulnerability"], swiftSettings: swiftSettings),
         .testTarget(name: "BulwarkNetworkTests", dependencies: ["BulwarkNetwork", "BulwarkCore"], swiftSettings: swiftSettings),
         .testTarget(name: "BulwarkLedgerTests", dependencies: ["BulwarkLedger"], swiftSettings: swiftSettings),
         .testTarget(

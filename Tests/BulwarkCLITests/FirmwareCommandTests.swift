@@ -1,0 +1,137 @@
+import BulwarkCore
+import BulwarkStore
+import Foundation
+import Testing
+
+/// `bulwark firmware analyze` on images the test builds with Debian's tools.
+@Suite struct FirmwareCommandTests {
+    /// A gzip-compressed cpio root file system with a Mirai default password, a telnet server and BusyBox.
+    static func buildImage(in directory: URL) throws -> String {
+        let root = directory.appendingPathComponent("root")
+        func write(_ path: String, _ content: Data, mode: Int = 0o644) throws {
+            let url = root.appendingPathComponent(path)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try content.write(to: url)
+            try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: url.path)
+        }
+        let hash = try shell("openssl passwd -6 -salt fw2024 vizxv")
+        try write("etc/passwd", Data("root:x:0:0:root:/root:/bin/sh\n".utf8))
+        try write("etc/shadow", Data("root:\(hash):19000:0:99999:7:::\n".utf8))
+        try write("etc/init.d/S50telnet", Data("#!/bin/sh\ntelnetd -F &\n".utf8), mode: 0o755)
+        var busybox = Data([0x7f, 0x45, 0x4c, 0x46]) + Data(count: 60)
+        busybox.append(Data("\0BusyBox v1.33.2 (2022-01-01 00:00:00 UTC) multi-call binary.\0".utf8))
+        try write("bin/busybox", busybox, mode: 0o755)
+        _ = try shell("cd '\(root.path)' && find . | sort | cpio -o -H newc 2>/dev/null | gzip -9 > '\(directory.path)/rootfs.cpio.gz'")
+        return directory.appendingPathComponent("rootfs.cpio.gz").path
+    }
+
+    @discardableResult
+    static func shell(_ command: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw CLITestFailure("\(command) exited with \(process.terminationStatus)") }
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    static func scratch() throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fw-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory
+    }
+
+    @Test func analysesAnImageAndWritesReportAndSBOM() throws {
+        let directory = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let image = try Self.buildImage(in: directory)
+        let cli = BulwarkProcess.make()
+        let report = directory.appendingPathComponent("report.json").path
+        let sbom = directory.appendingPathComponent("out.cdx.json").path
+        let result = try cli.run(["firmware", "analyze", image, "--output", report, "--sbom", sbom], withDatabase: false)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("unpacked 8 entries"))
+        #expect(result.stdout.contains("busybox    1.33.2   cpe:2.3:a:busybox:busybox:1.33.2:*:*:*:*:*:*:*  /bin/busybox (binary-signature)"))
+        #expect(result.stdout.contains("critical  credentials.default-password  /etc/shadow:1"))
+        #expect(result.stdout.contains("[EN 303 645 5.1-1]"))
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: report))) as? [String: Any])
+        let findings = try #require(json["findings"] as? [[String: Any]])
+        #expect(Set(findings.compactMap { $0["rule"] as? String }) == ["credentials.default-password", "services.telnet", "update.none", "image.unsigned"])
+        let files = try #require(json["files"] as? [[String: Any]])
+        #expect(files.first { $0["path"] as? String == "/etc/shadow" }?["extractor"] as? String == "cpio-newc")
+        #expect(files.first { $0["path"] as? String == "/etc/shadow" }?["origin"] as? String == "rootfs.cpio.gz > gzip")
+        let document = try String(contentsOfFile: sbom, encoding: .utf8)
+        #expect(document.contains("\"purl\" : \"pkg:generic/busybox@1.33.2\""))
+        if let problem = try CycloneDXSchema.violations(of: document) { Issue.record("CycloneDX 1.6 schema: \(problem)") }
+
+        let asJSON = try cli.run(["firmware", "analyze", image, "--format", "json"], withDatabase: false)
+        #expect((try JSONSerialization.jsonObject(with: Data(asJSON.stdout.utf8)) as? [String: Any])?["image"] as? String == "rootfs.cpio.gz")
+    }
+
+    @Test func explainsABrokenImageInOneLine() throws {
+        let directory = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let image = try Self.buildImage(in: directory)
+        let whole = try Data(contentsOf: URL(fileURLWithPath: image))
+        let cut = directory.appendingPathComponent("cut.cpio.gz")
+        try whole.prefix(whole.count / 2).write(to: cut)
+        let result = try BulwarkProcess.make().run(["firmware", "analyze", cut.path], withDatabase: false)
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("cut.cpio.gz: byte "))
+        #expect(result.stderr.contains("deflate stream is truncated"))
+        let missing = try BulwarkProcess.make().run(["firmware", "analyze", directory.appendingPathComponent("nope.bin").path], withDatabase: false)
+        #expect(missing.stderr.contains("nope.bin: does not exist"))
+        let half = try BulwarkProcess.make().run(["firmware", "analyze", image, "--org", "X"], withDatabase: false)
+        #expect(half.stderr.contains("--org, --product and --release go together"))
+    }
+
+    @Test func storesComponentsAndFindingsForTheReleaseOfOneOrganisationOnly() async throws {
+        let directory = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let image = try Self.buildImage(in: directory)
+        let cli = try MatchCommandTests.demo()
+        defer { cli.remove() }
+        let org = "Lumen Devices Ltd"
+        #expect(try cli.run(["org", "create", "Rival Cameras plc", "--kind", "manufacturer"]).status == 0)
+        let stored = try cli.run(["firmware", "analyze", image, "--org", org, "--product", "LC-200", "--release", "3.0.1"])
+        #expect(stored.status == 0, "\(stored.stderr)")
+        #expect(stored.stdout.contains("stored 1 components and 4 findings for LC-200 3.0.1 of Lumen Devices Ltd"))
+        let again = try cli.run(["firmware", "analyze", image, "--org", org, "--product", "LC-200", "--release", "3.0.1"])
+        #expect(again.status == 0, "\(again.stderr)")
+        let wrong = try cli.run(["firmware", "analyze", image, "--org", org, "--product", "LC-200", "--release", "9.9"])
+        #expect(wrong.status != 0)
+        #expect(wrong.stderr.contains("release 9.9 of LC-200 was not found"))
+
+        let store = SQLStore(database: try Database.open(cli.database))
+        defer { Task { await store.database.close() } }
+        let lumen = try #require(try await store.organisation(named: org))
+        let principal = try await store.systemPrincipal(for: lumen)
+        let components = try await store.components(model: "LC-200", version: "3.0.1", organisation: lumen.id, for: principal)
+        #expect(components.map(\.purl) == ["pkg:generic/busybox@1.33.2"])
+        let release = try #require(components.first?.release)
+        let findings = try await store.findings(about: .release(release), organisation: lumen.id, for: principal)
+        #expect(findings.count == 4, "a second analysis replaces the first")
+        let password = try #require(findings.first { $0.kind == "firmware.credentials.default-password" })
+        #expect(password.evidence.location == "/etc/shadow:1")
+        #expect(password.evidence.summary.hasSuffix("(EN 303 645 provision 5.1-1)"))
+        #expect(password.provenance.source == "firmware-scan")
+        let others = try await store.allOrganisations().filter { $0.id != lumen.id }
+        #expect(others.map(\.name).contains("Rival Cameras plc"))
+        for other in others {
+            let outsider = try await store.systemPrincipal(for: other)
+            #expect(try await store.findings(about: .release(release), organisation: nil, for: outsider).isEmpty)
+            await #expect(throws: AccessError.self) {
+                try await store.recordFirmwareAnalysis(model: "LC-200", version: "3.0.1", components: [], by: outsider, origin: .commandLine) { _ in [] }
+            }
+        }
+    }
+}
+
+struct CLITestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
