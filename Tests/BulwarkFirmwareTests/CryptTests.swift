@@ -21,7 +21,8 @@ import Testing
 
     @Test(arguments: ["-1", "-5", "-6"])
     func md5AndSHACryptMatchOpenSSL(flag: String) throws {
-        for (index, password) in Self.passwords.enumerated() {
+        // OpenSSL 3.0 prints "<NULL>" for an empty password with -5 and -6, so the empty one is checked with -1 only.
+        for (index, password) in Self.passwords.enumerated() where !(password.isEmpty && flag != "-1") {
             let salt = ["saltsalt", "x", "abcdefghijklmnopqrstu", "A./9", "s4lt"][index]
             let expected = try Workbench.text("openssl", ["passwd", flag, "-salt", salt, password])
             let hash = try #require(PasswordHash(field: expected))

@@ -68,6 +68,7 @@ import Testing
         let bench = try Workbench()
         defer { bench.remove() }
         try Self.plantRoot(bench)
+        try FileManager.default.createDirectory(atPath: bench.path("root/dev"), withIntermediateDirectories: true)
         try bench.run("mksquashfs", ["root", "rootfs.squashfs", "-quiet", "-noappend", "-all-root", "-comp", "xz", "-p", "/dev/console c 600 0 0 5 1"])
         let tree = try Self.unpack(bench.path("rootfs.squashfs"))
         let busybox = try #require(tree["/bin/busybox"])

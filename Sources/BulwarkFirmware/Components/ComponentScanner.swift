@@ -37,7 +37,7 @@ public struct ComponentScanner: Sendable {
                 let wanted = signature.scope == "script" ? script : binary
                 guard wanted else { continue }
                 for (anchor, regex) in compiled.patterns {
-                    for offset in Self.occurrences(of: anchor, in: file.content, limit: 8) {
+                    for offset in Self.occurrences(of: anchor, in: file.content, limit: 4096) {
                         let window = Self.printable(file.content, from: offset, length: 200)
                         guard let version = Self.firstCapture(regex, in: window, anchored: true) else { continue }
                         record(
