@@ -124,10 +124,20 @@ import Testing
         for other in others {
             let outsider = try await store.systemPrincipal(for: other)
             #expect(try await store.findings(about: .release(release), organisation: nil, for: outsider).isEmpty)
-            await #expect(throws: AccessError.self) {
-                try await store.recordFirmwareAnalysis(model: "LC-200", version: "3.0.1", components: [], by: outsider, origin: .commandLine) { _ in [] }
+            // An operator that runs LC-200 cameras has a release 3.0.1 of its own; writing to it must not reach Lumen's.
+            if let theirs = try? await store.recordFirmwareAnalysis(
+                model: "LC-200", version: "3.0.1", components: [], by: outsider, origin: .commandLine, findings: { _ in [] })
+            {
+                #expect(theirs != release)
             }
         }
+        let rival = try #require(others.first { $0.name == "Rival Cameras plc" })
+        let rivalPrincipal = try await store.systemPrincipal(for: rival)
+        await #expect(throws: AccessError.self) {
+            try await store.recordFirmwareAnalysis(model: "LC-200", version: "3.0.1", components: [], by: rivalPrincipal, origin: .commandLine) { _ in [] }
+        }
+        #expect(try await store.findings(about: .release(release), organisation: lumen.id, for: principal).count == 4)
+        #expect(try await store.components(model: "LC-200", version: "3.0.1", organisation: lumen.id, for: principal).count == 1)
     }
 }
 

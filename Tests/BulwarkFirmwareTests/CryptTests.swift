@@ -39,6 +39,14 @@ import Testing
         }
     }
 
+    @Test func skipsSHACryptHashesThatAskForAbsurdRoundCounts() {
+        let hostile = PasswordHash(field: "$6$rounds=999999999$salt$Zm9vYmFy")
+        #expect(hostile?.scheme == "sha512-crypt")
+        #expect(hostile?.matches("root") == false)
+        #expect(PasswordHash.rounds(of: "$5$rounds=4000$s$h") == 4000)
+        #expect(PasswordHash.rounds(of: "$5$s$h") == 5000)
+    }
+
     @Test func recognisesSchemesAndRefusesLockedFields() {
         #expect(PasswordHash(field: "$1$abc$def")?.scheme == "md5-crypt")
         #expect(PasswordHash(field: "$2b$10$abcdefghijklmnopqrstuu")?.scheme == "unsupported ($2b$)")

@@ -190,6 +190,24 @@ import Testing
         #expect(tree.refusals.first?.reason.contains("decompression bomb") == true)
     }
 
+    @Test func readsZipArchivesAndRefusesEscapingNames() throws {
+        let bench = try Workbench()
+        defer { bench.remove() }
+        let script = """
+            import zipfile
+            with zipfile.ZipFile("update.zip", "w", zipfile.ZIP_DEFLATED) as z:
+                z.writestr("etc/passwd", "root::0:0::/root:/bin/sh\\n")
+                z.writestr("www/", "")
+                z.writestr("../../outside.sh", "echo escaped")
+            """
+        try bench.run("python3", ["-c", script])
+        let tree = try Self.unpack(bench.path("update.zip"))
+        #expect(tree["/etc/passwd"]?.content == Data("root::0:0::/root:/bin/sh\n".utf8))
+        #expect(tree["/etc/passwd"]?.extractor == "zip")
+        #expect(tree["/www"]?.kind == .directory)
+        #expect(tree.refusals.map(\.entry) == ["../../outside.sh"])
+    }
+
     @Test func stopsAtTheNestingDepthLimit() throws {
         let bench = try Workbench()
         defer { bench.remove() }
@@ -261,5 +279,62 @@ import Testing
         #expect(tree["/etc/host-shadow"]?.content.isEmpty == true, "a link is never followed on disk")
         #expect(tree["/etc/outside"] == nil)
         #expect(tree.refusals.map(\.entry) == ["etc/outside"])
+    }
+}
+
+/// Damaged and hostile inputs: every variant either unpacks or fails with a `FirmwareError`; none traps.
+@Suite struct HostileInputTests {
+    static func samples() throws -> [(String, Data)] {
+        let bench = try Workbench()
+        defer { bench.remove() }
+        try UnpackingTests.plantRoot(bench)
+        try bench.run("tar", ["--format=pax", "-C", "root", "-cf", "a.tar", "."])
+        try bench.run("sh", ["-c", "cd root && find . | cpio -o -H newc > ../a.cpio 2>/dev/null && find . | cpio -o -H odc > ../b.cpio 2>/dev/null"])
+        try bench.run("sh", ["-c", "gzip -c a.tar > a.tgz"])
+        try bench.run("python3", ["-c", "import zipfile\nwith zipfile.ZipFile('a.zip', 'w', zipfile.ZIP_DEFLATED) as z:\n    z.write('root/etc/passwd', 'etc/passwd')"])
+        var samples = [
+            ("a.tar", try Data(contentsOf: URL(fileURLWithPath: bench.path("a.tar")))),
+            ("a.cpio", try Data(contentsOf: URL(fileURLWithPath: bench.path("a.cpio")))),
+            ("b.cpio", try Data(contentsOf: URL(fileURLWithPath: bench.path("b.cpio")))),
+            ("a.tgz", try Data(contentsOf: URL(fileURLWithPath: bench.path("a.tgz")))),
+        ]
+        samples.append(("a.zip", try Data(contentsOf: URL(fileURLWithPath: bench.path("a.zip")))))
+        let kernel = uImage(Data("Linux version 5.4.0 payload".utf8), name: "k", compression: 0)
+        samples.append(("k.uimage", kernel))
+        samples.append(("t.trx", trx([kernel, samples[0].1])))
+        return samples
+    }
+
+    @Test func mutatedAndTruncatedContainersNeverTrap() throws {
+        var generator = SeededBytes(seed: 2024)
+        var outcomes = (unpacked: 0, refused: 0)
+        for (name, original) in try Self.samples() {
+            for round in 0..<60 {
+                var data = original
+                let noise = generator.next(16)
+                switch round % 3 {
+                case 0:  // flip bytes in the first kilobyte, where the headers are
+                    for i in 0..<4 {
+                        let at = Int(noise[i * 2]) << 2 | Int(noise[i * 2 + 1]) & 0x3
+                        if at < data.count { data[data.startIndex + at] ^= noise[8 + i] | 1 }
+                    }
+                case 1:  // truncate
+                    data = data.prefix(Int(UInt16(noise[0]) << 8 | UInt16(noise[1])) % max(1, data.count))
+                default:  // overwrite a 4-byte field with a huge value
+                    let at = (Int(noise[0]) << 4) % max(1, data.count - 4)
+                    data.replaceSubrange((data.startIndex + at)..<(data.startIndex + at + 4), with: [0xff, 0xff, 0xff, 0x7f])
+                }
+                do {
+                    _ = try Unpacker(limits: UnpackLimits(maxTotalBytes: 4 << 20, maxFileBytes: 4 << 20, toolSeconds: 10)).unpack(data, name: name)
+                    outcomes.unpacked += 1
+                } catch {
+                    #expect(!error.description.isEmpty)
+                    #expect(error.file.hasPrefix(name))
+                    outcomes.refused += 1
+                }
+            }
+        }
+        #expect(outcomes.unpacked + outcomes.refused >= 360)
+        #expect(outcomes.refused > 0, "damage is noticed")
     }
 }

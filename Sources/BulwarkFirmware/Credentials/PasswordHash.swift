@@ -41,10 +41,23 @@ public enum PasswordHash: Hashable, Sendable {
         }
     }
 
-    /// Whether `password` produces this hash.
+    /// SHA-crypt rounds above which a hash is not tried: a hostile `rounds=999999999` would otherwise stall an analysis
+    /// for hours per candidate password.
+    public static let maximumRounds = 200_000
+
+    /// The `rounds=` a SHA-crypt hash asks for, or 5000 when it names none (the specification's default).
+    static func rounds(of hash: String) -> Int {
+        let fields = hash.split(separator: "$")
+        guard fields.count > 1, fields[1].hasPrefix("rounds="), let value = Int(fields[1].dropFirst("rounds=".count)) else { return 5000 }
+        return value
+    }
+
+    /// Whether `password` produces this hash (always false for SHA-crypt above ``maximumRounds``).
     public func matches(_ password: String) -> Bool {
         let candidate = Array(password.utf8)
         switch self {
+        case .sha256(let stored) where Self.rounds(of: stored) > Self.maximumRounds, .sha512(let stored) where Self.rounds(of: stored) > Self.maximumRounds:
+            return false
         case .des(let stored):
             return DESCrypt.hash(password: candidate, salt: Array(stored.utf8.prefix(2))) == stored
         case .md5(let stored):

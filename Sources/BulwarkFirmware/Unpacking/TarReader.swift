@@ -30,6 +30,7 @@ enum TarReader {
             }
             let effectiveSize = pax["size"].flatMap(Int.init) ?? size
             let dataStart = offset + 512
+            guard effectiveSize >= 0 else { throw .at(file, offset: offset, "pax size record is negative") }
             guard effectiveSize <= reader.count - dataStart else {
                 throw .at(file, offset: dataStart, "tar member is truncated: \(effectiveSize) bytes announced, \(reader.count - dataStart) left")
             }
