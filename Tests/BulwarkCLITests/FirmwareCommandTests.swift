@@ -6,7 +6,7 @@ import Testing
 /// `bulwark firmware analyze` on images the test builds with Debian's tools.
 @Suite struct FirmwareCommandTests {
     /// A gzip-compressed cpio root file system with a Mirai default password, a telnet server and BusyBox.
-    static func buildImage(in directory: URL) throws -> String {
+    static func buildImage(in directory: URL, kernel: String? = nil) throws -> String {
         let root = directory.appendingPathComponent("root")
         func write(_ path: String, _ content: Data, mode: Int = 0o644) throws {
             let url = root.appendingPathComponent(path)
@@ -21,6 +21,9 @@ import Testing
         var busybox = Data([0x7f, 0x45, 0x4c, 0x46]) + Data(count: 60)
         busybox.append(Data("\0BusyBox v1.33.2 (2022-01-01 00:00:00 UTC) multi-call binary.\0".utf8))
         try write("bin/busybox", busybox, mode: 0o755)
+        if let kernel {
+            try write("boot/vmlinux", Data([0x7f, 0x45, 0x4c, 0x46]) + Data(count: 60) + Data("\0Linux version \(kernel) (builder@host) #1 SMP\0".utf8))
+        }
         _ = try shell("cd '\(root.path)' && find . | sort | cpio -o -H newc 2>/dev/null | gzip -9 > '\(directory.path)/rootfs.cpio.gz'")
         return directory.appendingPathComponent("rootfs.cpio.gz").path
     }
@@ -138,6 +141,69 @@ import Testing
         }
         #expect(try await store.findings(about: .release(release), organisation: lumen.id, for: principal).count == 4)
         #expect(try await store.components(model: "LC-200", version: "3.0.1", organisation: lumen.id, for: principal).count == 1)
+    }
+}
+
+/// `bulwark gate`: a release policy over a built image, with SARIF for code-scanning tools.
+@Suite struct GateCommandTests {
+    @Test func failsOnDefaultPasswordsAndUnsignedImagesAndWritesSARIF() throws {
+        let directory = try FirmwareCommandTests.scratch()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let image = try FirmwareCommandTests.buildImage(in: directory)
+        let cli = BulwarkProcess.make()
+        let policy = try cli.write("fail:\n  rules: [credentials.default-password]\n  unsigned-image: true\nwaive:\n  rules: [update.none]\n", name: "policy.yaml")
+        let sarif = directory.appendingPathComponent("gate.sarif").path
+        let result = try cli.run(["gate", image, "--policy", policy, "--sarif", sarif], withDatabase: false)
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("FAIL: 2 violations"))
+        #expect(result.stdout.contains("[rule] /etc/shadow:1: credentials.default-password is not allowed"))
+        #expect(result.stdout.contains("[unsigned-image] image: the image carries no recognised signature"))
+        #expect(result.stdout.contains("1 waived"))
+        let log = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: sarif))) as? [String: Any])
+        #expect(log["version"] as? String == "2.1.0")
+        let run = try #require((log["runs"] as? [[String: Any]])?.first)
+        let rules = try #require(((run["tool"] as? [String: Any])?["driver"] as? [String: Any])?["rules"] as? [[String: Any]])
+        let results = try #require(run["results"] as? [[String: Any]])
+        #expect(results.count == 4)
+        for result in results {
+            let index = try #require(result["ruleIndex"] as? Int)
+            #expect(rules[index]["id"] as? String == result["ruleId"] as? String)
+        }
+        let levels = Dictionary(results.map { ($0["ruleId"] as? String ?? "", $0["level"] as? String ?? "") }, uniquingKeysWith: { a, _ in a })
+        #expect(levels == ["credentials.default-password": "error", "image.unsigned": "error", "services.telnet": "warning", "update.none": "warning"])
+        let shadow = try #require(results.first { $0["ruleId"] as? String == "credentials.default-password" })
+        let location = try #require(((shadow["locations"] as? [[String: Any]])?.first?["physicalLocation"] as? [String: Any]))
+        #expect((location["artifactLocation"] as? [String: Any])?["uri"] as? String == "rootfs.cpio.gz/etc/shadow")
+        #expect((location["region"] as? [String: Any])?["startLine"] as? Int == 1)
+    }
+
+    @Test func passesWhenThePolicyWaivesWhatIsFound() throws {
+        let directory = try FirmwareCommandTests.scratch()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let image = try FirmwareCommandTests.buildImage(in: directory)
+        let cli = BulwarkProcess.make()
+        let policy = try cli.write("fail:\n  severity: critical\nwaive:\n  rules: [\"credentials.*\"]\n", name: "policy.yaml")
+        let result = try cli.run(["gate", image, "--policy", policy], withDatabase: false)
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("PASS"))
+        let broken = try cli.write("fail:\n  severity: catastrophic\n", name: "broken.yaml")
+        let refused = try cli.run(["gate", image, "--policy", broken], withDatabase: false)
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("not a release policy: fail.severity"))
+    }
+
+    @Test func failsOnAKnownExploitedComponentFromStoredAdvisories() throws {
+        let directory = try FirmwareCommandTests.scratch()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let image = try FirmwareCommandTests.buildImage(in: directory, kernel: "5.15.148")
+        let cli = try MatchCommandTests.demo()
+        defer { cli.remove() }
+        let policy = try cli.write("fail:\n  kev: true\n", name: "policy.yaml")
+        let result = try cli.run(["gate", image, "--policy", policy])
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(result.stdout.contains("[kev] linux: linux 5.15.148 has CVE-2024-1086, which CISA lists as known exploited (due 2024-06-20)"))
+        let patched = try FirmwareCommandTests.buildImage(in: directory.appendingPathComponent("patched"), kernel: "6.6.15")
+        #expect(try cli.run(["gate", patched, "--policy", policy]).status == 0)
     }
 }
 

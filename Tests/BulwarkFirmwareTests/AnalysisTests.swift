@@ -111,3 +111,34 @@ enum SchemaValidation {
         }
     }
 }
+
+@Suite struct ReleasePolicyTests {
+    static func report(_ findings: [FirmwareFinding], signatures: [String] = []) -> FirmwareReport {
+        FirmwareReport(
+            image: "fw.bin", sha256: "00", size: 10, analysedAt: Date(timeIntervalSince1970: 0),
+            extraction: .init(entries: 0, regularFiles: 0, bytes: 0, byExtractor: [:], refusals: []), files: [], accounts: [], components: [],
+            keys: [], integrity: ImageIntegrity(signatures: signatures, entropy: 0, highEntropyShare: 0, looksEncrypted: false), updateMechanism: [],
+            findings: findings, signatureSetVersion: "test")
+    }
+
+    static let telnet = FirmwareFinding(rule: "services.telnet", severity: .high, title: "Telnet", file: "/etc/init.d/rcS", line: 2, evidence: "telnetd")
+    static let doc = FirmwareFinding(rule: "credentials.hardcoded.assignment", severity: .high, title: "Doc", file: "/usr/share/doc/x.conf", line: 1, evidence: "x")
+
+    @Test func failsAtTheSeverityThresholdUnlessWaived() {
+        let policy = ReleasePolicy(fail: .init(severity: .high), waive: .init(files: ["/usr/share/doc/*"]))
+        let verdict = policy.evaluate(Self.report([Self.telnet, Self.doc]))
+        #expect(!verdict.passed)
+        #expect(verdict.violations.map(\.location) == ["/etc/init.d/rcS:2"])
+        #expect(verdict.waived == 1)
+        #expect(ReleasePolicy(fail: .init(severity: .critical)).evaluate(Self.report([Self.telnet])).passed)
+    }
+
+    @Test func rulePrefixesSignaturesAndKnownExploitedComponents() {
+        let policy = ReleasePolicy(fail: .init(rules: ["services.*"], unsignedImage: true, kev: true))
+        let kev = ReleasePolicy.KnownExploited(component: "linux", version: "5.15.148", cve: "CVE-2024-1086", dueDate: "2024-06-20")
+        let verdict = policy.evaluate(Self.report([Self.telnet]), knownExploited: [kev])
+        #expect(verdict.violations.map(\.clause) == ["rule", "unsigned-image", "kev"])
+        let signed = policy.evaluate(Self.report([], signatures: ["CMS/PKCS #7 signed data"]))
+        #expect(signed.passed)
+    }
+}
