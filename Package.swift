@@ -58,7 +58,10 @@ let package = Package(
         ),
         .target(
             name: "BulwarkFirmware",
-            dependencies: ["BulwarkCore", "BulwarkVulnerability", "CZlib", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "BulwarkCore", "BulwarkVulnerability", "CZlib", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
             resources: [.copy("Resources/component-signatures.json"), .copy("Resources/default-credentials.tsv")],
             swiftSettings: swiftSettings
         ),

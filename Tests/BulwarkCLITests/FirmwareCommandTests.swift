@@ -22,7 +22,8 @@ import Testing
         busybox.append(Data("\0BusyBox v1.33.2 (2022-01-01 00:00:00 UTC) multi-call binary.\0".utf8))
         try write("bin/busybox", busybox, mode: 0o755)
         if let kernel {
-            try write("boot/vmlinux", Data([0x7f, 0x45, 0x4c, 0x46]) + Data(count: 60) + Data("\0Linux version \(kernel) (builder@host) #1 SMP\0".utf8))
+            try write(
+                "boot/vmlinux", Data([0x7f, 0x45, 0x4c, 0x46]) + Data(count: 60) + Data("\0Linux version \(kernel) (builder@host) #1 SMP\0".utf8))
         }
         _ = try shell("cd '\(root.path)' && find . | sort | cpio -o -H newc 2>/dev/null | gzip -9 > '\(directory.path)/rootfs.cpio.gz'")
         return directory.appendingPathComponent("rootfs.cpio.gz").path
@@ -63,7 +64,10 @@ import Testing
         #expect(result.stdout.contains("[EN 303 645 5.1-1]"))
         let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: report))) as? [String: Any])
         let findings = try #require(json["findings"] as? [[String: Any]])
-        #expect(Set(findings.compactMap { $0["rule"] as? String }) == ["credentials.default-password", "services.telnet", "update.none", "image.unsigned"])
+        #expect(
+            Set(findings.compactMap { $0["rule"] as? String }) == [
+                "credentials.default-password", "services.telnet", "update.none", "image.unsigned",
+            ])
         let files = try #require(json["files"] as? [[String: Any]])
         #expect(files.first { $0["path"] as? String == "/etc/shadow" }?["extractor"] as? String == "cpio-newc")
         #expect(files.first { $0["path"] as? String == "/etc/shadow" }?["origin"] as? String == "rootfs.cpio.gz > gzip")
@@ -137,7 +141,9 @@ import Testing
         let rival = try #require(others.first { $0.name == "Rival Cameras plc" })
         let rivalPrincipal = try await store.systemPrincipal(for: rival)
         await #expect(throws: AccessError.self) {
-            try await store.recordFirmwareAnalysis(model: "LC-200", version: "3.0.1", components: [], by: rivalPrincipal, origin: .commandLine) { _ in [] }
+            try await store.recordFirmwareAnalysis(model: "LC-200", version: "3.0.1", components: [], by: rivalPrincipal, origin: .commandLine) { _ in
+                []
+            }
         }
         #expect(try await store.findings(about: .release(release), organisation: lumen.id, for: principal).count == 4)
         #expect(try await store.components(model: "LC-200", version: "3.0.1", organisation: lumen.id, for: principal).count == 1)
@@ -151,7 +157,8 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let image = try FirmwareCommandTests.buildImage(in: directory)
         let cli = BulwarkProcess.make()
-        let policy = try cli.write("fail:\n  rules: [credentials.default-password]\n  unsigned-image: true\nwaive:\n  rules: [update.none]\n", name: "policy.yaml")
+        let policy = try cli.write(
+            "fail:\n  rules: [credentials.default-password]\n  unsigned-image: true\nwaive:\n  rules: [update.none]\n", name: "policy.yaml")
         let sarif = directory.appendingPathComponent("gate.sarif").path
         let result = try cli.run(["gate", image, "--policy", policy, "--sarif", sarif], withDatabase: false)
         #expect(result.status == 1)
@@ -170,7 +177,8 @@ import Testing
             #expect(rules[index]["id"] as? String == result["ruleId"] as? String)
         }
         let levels = Dictionary(results.map { ($0["ruleId"] as? String ?? "", $0["level"] as? String ?? "") }, uniquingKeysWith: { a, _ in a })
-        #expect(levels == ["credentials.default-password": "error", "image.unsigned": "error", "services.telnet": "warning", "update.none": "warning"])
+        #expect(
+            levels == ["credentials.default-password": "error", "image.unsigned": "error", "services.telnet": "warning", "update.none": "warning"])
         let shadow = try #require(results.first { $0["ruleId"] as? String == "credentials.default-password" })
         let location = try #require(((shadow["locations"] as? [[String: Any]])?.first?["physicalLocation"] as? [String: Any]))
         #expect((location["artifactLocation"] as? [String: Any])?["uri"] as? String == "rootfs.cpio.gz/etc/shadow")
@@ -190,6 +198,27 @@ import Testing
         let refused = try cli.run(["gate", image, "--policy", broken], withDatabase: false)
         #expect(refused.status != 0)
         #expect(refused.stderr.contains("not a release policy: fail.severity"))
+    }
+
+    @Test func acceptsAnImageWhoseDetachedSignatureVerifies() throws {
+        let directory = try FirmwareCommandTests.scratch()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let image = try FirmwareCommandTests.buildImage(in: directory)
+        let key = directory.appendingPathComponent("vendor.pem").path
+        let publicKey = directory.appendingPathComponent("vendor.pub.pem").path
+        try FirmwareCommandTests.shell(
+            "openssl genpkey -algorithm ed25519 -out '\(key)' && openssl pkey -in '\(key)' -pubout -out '\(publicKey)'"
+                + " && openssl pkeyutl -sign -rawin -inkey '\(key)' -in '\(image)' -out '\(image).sig'")
+        let cli = BulwarkProcess.make()
+        let policy = try cli.write("fail:\n  unsigned-image: true\n", name: "policy.yaml")
+        let unsigned = try cli.run(["gate", image, "--policy", policy], withDatabase: false)
+        #expect(unsigned.status == 1)
+        let signed = try cli.run(["gate", image, "--policy", policy, "--public-key", publicKey], withDatabase: false)
+        #expect(signed.status == 0, "\(signed.stdout)\(signed.stderr)")
+        try Data("tampered".utf8).write(to: URL(fileURLWithPath: image), options: .atomic)
+        let tampered = try cli.run(["gate", image, "--policy", policy, "--public-key", publicKey], withDatabase: false)
+        #expect(tampered.status == 1)
+        #expect(tampered.stdout.contains("image.signature-invalid") || tampered.stdout.contains("signature does not verify"))
     }
 
     @Test func failsOnAKnownExploitedComponentFromStoredAdvisories() throws {

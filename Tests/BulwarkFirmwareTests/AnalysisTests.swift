@@ -56,16 +56,19 @@ import Testing
         let image = try Self.buildRouterImage(bench)
         let report = try FirmwareAnalyzer().analyze(path: image, now: Self.now)
         let document = try CycloneDXWriter.document(
-            image: report.image, imageSHA256: report.sha256, version: "3.0.1", components: report.components, timestamp: Self.now, toolVersion: "0.1.0")
+            image: report.image, imageSHA256: report.sha256, version: "3.0.1", components: report.components, timestamp: Self.now,
+            toolVersion: "0.1.0")
         let json = try #require(try JSONSerialization.jsonObject(with: document) as? [String: Any])
         #expect(json["specVersion"] as? String == "1.6")
         let components = try #require(json["components"] as? [[String: Any]])
-        #expect(components.compactMap { $0["purl"] as? String }.sorted() == [
-            "pkg:generic/busybox@1.31.1", "pkg:generic/dropbear@2019.78", "pkg:generic/linux@4.14.221", "pkg:generic/openssl@1.1.1k",
-        ])
+        #expect(
+            components.compactMap { $0["purl"] as? String }.sorted() == [
+                "pkg:generic/busybox@1.31.1", "pkg:generic/dropbear@2019.78", "pkg:generic/linux@4.14.221", "pkg:generic/openssl@1.1.1k",
+            ])
         #expect(components.first { $0["name"] as? String == "linux" }?["type"] as? String == "operating-system")
         let again = try CycloneDXWriter.document(
-            image: report.image, imageSHA256: report.sha256, version: "3.0.1", components: report.components, timestamp: Self.now, toolVersion: "0.1.0")
+            image: report.image, imageSHA256: report.sha256, version: "3.0.1", components: report.components, timestamp: Self.now,
+            toolVersion: "0.1.0")
         #expect(again == document, "the same image gives the same document")
         if let problem = try SchemaValidation.cycloneDXViolations(String(decoding: document, as: UTF8.self)) {
             Issue.record("CycloneDX 1.6 schema: \(problem)")
@@ -121,8 +124,10 @@ enum SchemaValidation {
             findings: findings, signatureSetVersion: "test")
     }
 
-    static let telnet = FirmwareFinding(rule: "services.telnet", severity: .high, title: "Telnet", file: "/etc/init.d/rcS", line: 2, evidence: "telnetd")
-    static let doc = FirmwareFinding(rule: "credentials.hardcoded.assignment", severity: .high, title: "Doc", file: "/usr/share/doc/x.conf", line: 1, evidence: "x")
+    static let telnet = FirmwareFinding(
+        rule: "services.telnet", severity: .high, title: "Telnet", file: "/etc/init.d/rcS", line: 2, evidence: "telnetd")
+    static let doc = FirmwareFinding(
+        rule: "credentials.hardcoded.assignment", severity: .high, title: "Doc", file: "/usr/share/doc/x.conf", line: 1, evidence: "x")
 
     @Test func failsAtTheSeverityThresholdUnlessWaived() {
         let policy = ReleasePolicy(fail: .init(severity: .high), waive: .init(files: ["/usr/share/doc/*"]))

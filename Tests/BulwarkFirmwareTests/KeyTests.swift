@@ -24,10 +24,12 @@ import Testing
         try bench.run("openssl", ["genrsa", "-aes256", "-passout", "pass:secret", "-out", "protected.pem", "2048"])
         try bench.run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "", "-f", bench.path("id_ed25519")])
         try bench.run("openssl", ["rsa", "-in", "rsa2048.pem", "-pubout", "-out", "public.pem"])
-        let tree = try Self.tree(bench, [
-            "/etc/ssl/private/device.pem": "rsa1024.pem", "/etc/keys/signing.pem": "ed25519.pem", "/etc/keys/rsa.key": "rsa2048.key",
-            "/etc/keys/protected.pem": "protected.pem", "/etc/dropbear/id_ed25519": "id_ed25519", "/etc/keys/public.pem": "public.pem",
-        ])
+        let tree = try Self.tree(
+            bench,
+            [
+                "/etc/ssl/private/device.pem": "rsa1024.pem", "/etc/keys/signing.pem": "ed25519.pem", "/etc/keys/rsa.key": "rsa2048.key",
+                "/etc/keys/protected.pem": "protected.pem", "/etc/dropbear/id_ed25519": "id_ed25519", "/etc/keys/public.pem": "public.pem",
+            ])
         let result = KeyScanner().scan(tree, now: Date(timeIntervalSince1970: 1_800_000_000))
         let keys = Dictionary(uniqueKeysWithValues: result.keys.map { ($0.file, $0) })
         #expect(keys.count == 5, "the public key is not a finding")
@@ -54,10 +56,15 @@ import Testing
     @Test func judgesCertificatesForExpiryKeySizeAndSignature() throws {
         let bench = try Workbench()
         defer { bench.remove() }
-        try bench.run("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "k.pem", "-out", "good.pem", "-days", "3650", "-subj", "/CN=device.example"])
-        try bench.run("openssl", ["req", "-x509", "-newkey", "rsa:1024", "-sha1", "-nodes", "-keyout", "k2.pem", "-out", "old.pem", "-days", "1", "-subj", "/CN=legacy"])
+        try bench.run(
+            "openssl",
+            ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "k.pem", "-out", "good.pem", "-days", "3650", "-subj", "/CN=device.example"])
+        try bench.run(
+            "openssl",
+            ["req", "-x509", "-newkey", "rsa:1024", "-sha1", "-nodes", "-keyout", "k2.pem", "-out", "old.pem", "-days", "1", "-subj", "/CN=legacy"])
         try bench.run("openssl", ["x509", "-in", "good.pem", "-outform", "DER", "-out", "good.der"])
-        let tree = try Self.tree(bench, ["/etc/ssl/certs/good.pem": "good.pem", "/etc/ssl/certs/old.pem": "old.pem", "/etc/ssl/certs/good.crt": "good.der"])
+        let tree = try Self.tree(
+            bench, ["/etc/ssl/certs/good.pem": "good.pem", "/etc/ssl/certs/old.pem": "old.pem", "/etc/ssl/certs/good.crt": "good.der"])
         let now = Date().addingTimeInterval(3 * 86_400)
         let result = KeyScanner().scan(tree, now: now)
         #expect(result.keys.count == 3)

@@ -69,7 +69,8 @@ import Testing
         defer { bench.remove() }
         try Self.plantRoot(bench)
         try FileManager.default.createDirectory(atPath: bench.path("root/dev"), withIntermediateDirectories: true)
-        try bench.run("mksquashfs", ["root", "rootfs.squashfs", "-quiet", "-noappend", "-all-root", "-comp", "xz", "-p", "/dev/console c 600 0 0 5 1"])
+        try bench.run(
+            "mksquashfs", ["root", "rootfs.squashfs", "-quiet", "-noappend", "-all-root", "-comp", "xz", "-p", "/dev/console c 600 0 0 5 1"])
         let tree = try Self.unpack(bench.path("rootfs.squashfs"))
         let busybox = try #require(tree["/bin/busybox"])
         #expect(busybox.extractor == "unsquashfs")
@@ -291,7 +292,9 @@ import Testing
         try bench.run("tar", ["--format=pax", "-C", "root", "-cf", "a.tar", "."])
         try bench.run("sh", ["-c", "cd root && find . | cpio -o -H newc > ../a.cpio 2>/dev/null && find . | cpio -o -H odc > ../b.cpio 2>/dev/null"])
         try bench.run("sh", ["-c", "gzip -c a.tar > a.tgz"])
-        try bench.run("python3", ["-c", "import zipfile\nwith zipfile.ZipFile('a.zip', 'w', zipfile.ZIP_DEFLATED) as z:\n    z.write('root/etc/passwd', 'etc/passwd')"])
+        try bench.run(
+            "python3",
+            ["-c", "import zipfile\nwith zipfile.ZipFile('a.zip', 'w', zipfile.ZIP_DEFLATED) as z:\n    z.write('root/etc/passwd', 'etc/passwd')"])
         var samples = [
             ("a.tar", try Data(contentsOf: URL(fileURLWithPath: bench.path("a.tar")))),
             ("a.cpio", try Data(contentsOf: URL(fileURLWithPath: bench.path("a.cpio")))),

@@ -8,7 +8,9 @@ import Testing
     static let busybox = ComponentInput(
         name: "busybox", version: "1.31.1", supplier: nil, purl: "pkg:generic/busybox@1.31.1", cpe: "cpe:2.3:a:busybox:busybox:1.31.1:*:*:*:*:*:*:*")
 
-    static func finding(_ rule: String, org: Identifier<Organisation>, release: Identifier<FirmwareRelease>, source: String = SQLStore.firmwareFindingSource)
+    static func finding(
+        _ rule: String, org: Identifier<Organisation>, release: Identifier<FirmwareRelease>, source: String = SQLStore.firmwareFindingSource
+    )
         -> Finding
     {
         Finding(
@@ -27,16 +29,24 @@ import Testing
             let release = try await store.recordFirmwareAnalysis(
                 model: "LC-200", version: "2.4.1", components: [Self.busybox], by: tenants.owner, origin: .commandLine
             ) { release in
-                [Self.finding("credentials.default-password", org: org, release: release), Self.finding("services.telnet", org: org, release: release)]
+                [
+                    Self.finding("credentials.default-password", org: org, release: release),
+                    Self.finding("services.telnet", org: org, release: release),
+                ]
             }
-            try await store.record([Self.finding("manual.note", org: org, release: release, source: "analyst")], by: tenants.owner, origin: .commandLine)
+            try await store.record(
+                [Self.finding("manual.note", org: org, release: release, source: "analyst")], by: tenants.owner, origin: .commandLine)
             try await store.recordFirmwareAnalysis(
                 model: "LC-200", version: "2.4.1", components: [Self.busybox], by: tenants.owner, origin: .commandLine
             ) { release in [Self.finding("services.telnet", org: org, release: release)] }
             let findings = try await store.findings(about: .release(release), organisation: nil, for: tenants.owner)
-            #expect(findings.map(\.kind).sorted() == ["firmware.manual.note", "firmware.services.telnet"], "the new analysis replaced the old one, not the analyst's note")
+            #expect(
+                findings.map(\.kind).sorted() == ["firmware.manual.note", "firmware.services.telnet"],
+                "the new analysis replaced the old one, not the analyst's note")
             #expect(try await store.components(model: "LC-200", version: "2.4.1", organisation: nil, for: tenants.owner).map(\.name) == ["busybox"])
-            #expect(try await store.findings(about: .release(release), organisation: org, for: tenants.insurer).count == 2, "the operator shares with this insurer")
+            #expect(
+                try await store.findings(about: .release(release), organisation: org, for: tenants.insurer).count == 2,
+                "the operator shares with this insurer")
             #expect(try await store.findings(about: .release(release), organisation: nil, for: tenants.otherOperatorOwner).isEmpty)
         }
     }
@@ -51,14 +61,18 @@ import Testing
             let other = tenants.otherOperatorOrg.id
             let audits = try await store.auditEventCount(organisation: org)
             await #expect(throws: AccessError.self) {
-                try await store.recordFirmwareAnalysis(model: "LC-200", version: "2.4.1", components: [Self.busybox], by: tenants.owner, origin: .commandLine) {
+                try await store.recordFirmwareAnalysis(
+                    model: "LC-200", version: "2.4.1", components: [Self.busybox], by: tenants.owner, origin: .commandLine
+                ) {
                     release in [Self.finding("services.telnet", org: org, release: release), Self.finding("smuggled", org: other, release: release)]
                 }
             }
             #expect(try await store.components(model: "LC-200", version: "2.4.1", organisation: nil, for: tenants.owner).isEmpty)
             #expect(try await store.auditEventCount(organisation: org) == audits)
             await #expect(throws: AccessError.self) {
-                try await store.recordFirmwareAnalysis(model: "LC-200", version: "2.4.1", components: [Self.busybox], by: tenants.viewer, origin: .commandLine) {
+                try await store.recordFirmwareAnalysis(
+                    model: "LC-200", version: "2.4.1", components: [Self.busybox], by: tenants.viewer, origin: .commandLine
+                ) {
                     _ in []
                 }
             }

@@ -6,7 +6,8 @@ import Foundation
 
 struct FirmwareCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "firmware", abstract: "Inspect firmware images: unpacking, credentials, components, keys, services.", subcommands: [Analyze.self])
+        commandName: "firmware", abstract: "Inspect firmware images: unpacking, credentials, components, keys, services.", subcommands: [Analyze.self]
+    )
 
     struct Analyze: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -26,6 +27,7 @@ struct FirmwareCommand: AsyncParsableCommand {
                   bulwark firmware analyze router.bin
                   bulwark firmware analyze rootfs/ --format json --output report.json
                   bulwark firmware analyze camera.img --sbom camera.cdx.json
+                  bulwark firmware analyze camera.img --public-key vendor.pub.pem --signature camera.img.sig
                   bulwark firmware analyze lc200-3.0.1.bin --org "Lumen Devices Ltd" --product LC-200 --release 3.0.1
                 """)
 
@@ -41,6 +43,7 @@ struct FirmwareCommand: AsyncParsableCommand {
         @Option(help: ArgumentHelp("Extra username<TAB>password list to crack hashes with.", valueName: "file")) var dictionary: [String] = []
         @Option(help: ArgumentHelp("Containers to follow inside each other.", valueName: "n")) var maxDepth: Int = 8
         @Option(help: ArgumentHelp("Bytes all unpacking together may produce.", valueName: "n")) var maxBytes: Int = 2 << 30
+        @OptionGroup var signing: SignatureOptions
 
         func validate() throws {
             let storing = [org, product, release].compactMap { $0 }.count
@@ -61,9 +64,10 @@ struct FirmwareCommand: AsyncParsableCommand {
             let limits = UnpackLimits(maxDepth: maxDepth, maxTotalBytes: maxBytes, maxFileBytes: min(maxBytes, 512 << 20))
             let analyzer = FirmwareAnalyzer(limits: limits, dictionary: words)
             let now = Date()
+            let check = try signing.check(for: image)
             let report: FirmwareReport
             do {
-                report = try analyzer.analyze(path: image, now: now) { step in Terminal.progress("\(image): \(step.rawValue)…") }
+                report = try analyzer.analyze(path: image, now: now, signature: check) { step in Terminal.progress("\(image): \(step.rawValue)…") }
             } catch {
                 Terminal.endProgress()
                 throw CLIError(error.description)
@@ -112,13 +116,16 @@ struct FirmwareCommand: AsyncParsableCommand {
         }
 
         /// A firmware finding as a release finding, with an id stable across re-analyses of the same release.
-        static func finding(_ finding: FirmwareFinding, organisation: Identifier<Organisation>, release: Identifier<FirmwareRelease>, observedAt: Date, rules: String)
+        static func finding(
+            _ finding: FirmwareFinding, organisation: Identifier<Organisation>, release: Identifier<FirmwareRelease>, observedAt: Date, rules: String
+        )
             -> Finding
         {
             let provision = finding.provision.map { " (EN 303 645 provision \($0))" } ?? ""
             return Finding(
                 id: .derived(from: organisation.rawValue, release.rawValue, finding.rule, finding.location, finding.evidence),
-                organisation: organisation, subject: .release(release), kind: "firmware.\(finding.rule)", severity: finding.severity, title: finding.title,
+                organisation: organisation, subject: .release(release), kind: "firmware.\(finding.rule)", severity: finding.severity,
+                title: finding.title,
                 evidence: .init(summary: finding.evidence + provision, location: finding.location, rule: finding.rule),
                 provenance: .init(source: SQLStore.firmwareFindingSource, observedAt: Timestamp.format(observedAt), version: rules))
         }
@@ -126,7 +133,9 @@ struct FirmwareCommand: AsyncParsableCommand {
         func show(_ report: FirmwareReport) {
             print("\(report.image): \(report.size) bytes, SHA-256 \(report.sha256)")
             let extractors = report.extraction.byExtractor.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-            print("unpacked \(report.extraction.entries) entries (\(report.extraction.regularFiles) files, \(report.extraction.bytes) bytes): \(extractors)")
+            print(
+                "unpacked \(report.extraction.entries) entries (\(report.extraction.regularFiles) files, \(report.extraction.bytes) bytes): \(extractors)"
+            )
             for refusal in report.extraction.refusals.prefix(10) { print("  refused: \(refusal.description)") }
             if !report.integrity.signatures.isEmpty { print("signatures: \(report.integrity.signatures.joined(separator: ", "))") }
             print("")
@@ -137,7 +146,11 @@ struct FirmwareCommand: AsyncParsableCommand {
                     Terminal.table(
                         ["COMPONENT", "VERSION", "CPE", "FOUND IN"],
                         report.components.map { c in
-                            [c.name, c.version, c.cpe ?? "-", (c.evidence.first.map { "\($0.file) (\($0.method))" } ?? "") + (c.evidence.count > 1 ? " +\(c.evidence.count - 1)" : "")]
+                            [
+                                c.name, c.version, c.cpe ?? "-",
+                                (c.evidence.first.map { "\($0.file) (\($0.method))" } ?? "")
+                                    + (c.evidence.count > 1 ? " +\(c.evidence.count - 1)" : ""),
+                            ]
                         }))
             }
             print("")
@@ -147,10 +160,36 @@ struct FirmwareCommand: AsyncParsableCommand {
                 print(
                     Terminal.table(
                         ["SEVERITY", "RULE", "WHERE", "FINDING"],
-                        report.findings.map { [$0.severity.rawValue, $0.rule, $0.location, $0.title + ($0.provision.map { " [EN 303 645 \($0)]" } ?? "")] }))
+                        report.findings.map {
+                            [$0.severity.rawValue, $0.rule, $0.location, $0.title + ($0.provision.map { " [EN 303 645 \($0)]" } ?? "")]
+                        }))
             }
             let counts = report.severityCounts.map { "\($0.1) \($0.0.rawValue)" }.joined(separator: ", ")
-            print("\n\(report.components.count) components, \(report.keys.count) keys and certificates, \(report.findings.count) findings\(counts.isEmpty ? "" : " (\(counts))")")
+            print(
+                "\n\(report.components.count) components, \(report.keys.count) keys and certificates, \(report.findings.count) findings\(counts.isEmpty ? "" : " (\(counts))")"
+            )
         }
+    }
+}
+
+/// `--public-key` and `--signature`: verify the image's detached signature with the manufacturer's key.
+struct SignatureOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The manufacturer's public key (PEM) to verify the image's detached signature with.", valueName: "file"))
+    var publicKey: String?
+    @Option(help: ArgumentHelp("The detached signature as `openssl dgst -sign` writes it (default: IMAGE.sig).", valueName: "file"))
+    var signature: String?
+
+    /// The check to run, or `nil` when no key was given.
+    func check(for image: String) throws -> FirmwareAnalyzer.SignatureCheck? {
+        guard let publicKey else {
+            if signature != nil { throw CLIError("--signature needs --public-key to verify it with") }
+            return nil
+        }
+        guard let key = FileManager.default.contents(atPath: publicKey) else { throw CLIError("cannot read \(publicKey)") }
+        let file = signature ?? image + ".sig"
+        guard let bytes = FileManager.default.contents(atPath: file) else {
+            throw CLIError("cannot read the signature \(file); give it with --signature")
+        }
+        return FirmwareAnalyzer.SignatureCheck(signature: bytes, publicKeyPEM: String(decoding: key, as: UTF8.self), keyFile: publicKey)
     }
 }

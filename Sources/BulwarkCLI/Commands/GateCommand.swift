@@ -22,13 +22,15 @@ struct GateCommand: AsyncParsableCommand {
                 rules: [update.none]
                 files: [/usr/share/doc/*]
 
-            kev matches the image's components against the advisories stored with 'bulwark feeds import' (in --database).
+            unsigned-image holds when the image embeds a recognised signature, or when --public-key verifies its
+            detached signature (Ed25519, ECDSA P-256/P-384 or RSA). kev matches the image's components against the advisories stored with 'bulwark feeds import' (in --database).
             The verdict is printed; --sarif writes every finding as SARIF 2.1.0 with the failing ones as errors, and
             --output writes the report with the verdict as JSON. Exit status: 0 when the policy holds, 1 when it fails.
 
             Examples:
               bulwark gate build/router.bin --policy release-policy.yaml
               bulwark gate rootfs/ --policy policy.yaml --sarif bulwark.sarif --output gate.json
+              bulwark gate router.bin --policy policy.yaml --public-key vendor.pub.pem   # checks router.bin.sig
             """)
 
     @OptionGroup var database: DatabaseOptions
@@ -36,6 +38,7 @@ struct GateCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The release policy (YAML).", valueName: "file")) var policy: String
     @Option(help: ArgumentHelp("Write the findings as SARIF 2.1.0 to this file.", valueName: "file")) var sarif: String?
     @Option(help: ArgumentHelp("Write the report and verdict as JSON to this file.", valueName: "file")) var output: String?
+    @OptionGroup var signing: SignatureOptions
 
     struct Output: Encodable {
         var verdict: ReleasePolicy.Verdict
@@ -50,9 +53,12 @@ struct GateCommand: AsyncParsableCommand {
         } catch {
             throw CLIError("\(policy): not a release policy: \(Self.explain(error))")
         }
+        let check = try signing.check(for: image)
         let report: FirmwareReport
         do {
-            report = try FirmwareAnalyzer().analyze(path: image, now: Date()) { step in Terminal.progress("\(image): \(step.rawValue)…") }
+            report = try FirmwareAnalyzer().analyze(path: image, now: Date(), signature: check) { step in
+                Terminal.progress("\(image): \(step.rawValue)…")
+            }
         } catch {
             Terminal.endProgress()
             throw CLIError(error.description)
@@ -69,7 +75,8 @@ struct GateCommand: AsyncParsableCommand {
             }
             exploited = matches.compactMap { match in
                 guard let kev = match.kev else { return nil }
-                return .init(component: match.component.name, version: match.component.version, cve: match.cve ?? match.advisoryID, dueDate: kev.dueDate)
+                return .init(
+                    component: match.component.name, version: match.component.version, cve: match.cve ?? match.advisoryID, dueDate: kev.dueDate)
             }
         }
         let verdict = rules.evaluate(report, knownExploited: exploited)

@@ -17,7 +17,8 @@ public enum FirmwareSARIF {
         }
         var results: [[String: Any]] = report.findings.map { finding in
             let level: String =
-                failing.contains("\(finding.rule)|\(finding.location)") ? "error"
+                failing.contains("\(finding.rule)|\(finding.location)")
+                ? "error"
                 : finding.severity >= .high ? "warning" : "note"
             var location: [String: Any] = ["artifactLocation": ["uri": artifact(report.image, finding.file)]]
             if let line = finding.line { location["region"] = ["startLine": line] }
@@ -27,7 +28,8 @@ public enum FirmwareSARIF {
                 "locations": [["physicalLocation": location]],
             ]
         }
-        for violation in verdict?.violations ?? [] where violation.clause == "kev" || !report.findings.contains(where: { $0.rule == violation.rule }) {
+        for violation in verdict?.violations ?? [] where violation.clause == "kev" || !report.findings.contains(where: { $0.rule == violation.rule })
+        {
             results.append([
                 "ruleId": violation.rule ?? violation.clause, "ruleIndex": ruleIDs.firstIndex(of: violation.rule ?? "") ?? 0, "level": "error",
                 "message": ["text": violation.message],

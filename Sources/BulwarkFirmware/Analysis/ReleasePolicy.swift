@@ -97,15 +97,22 @@ public struct ReleasePolicy: Hashable, Sendable, Decodable {
                         clause: "severity", message: "\(finding.severity.rawValue) finding at or above \(threshold.rawValue): \(finding.title)",
                         rule: finding.rule, location: finding.location))
             } else if let rules = fail.rules, rules.contains(where: { Self.matches($0, finding.rule) }) {
-                violations.append(Violation(clause: "rule", message: "\(finding.rule) is not allowed: \(finding.title)", rule: finding.rule, location: finding.location))
+                violations.append(
+                    Violation(
+                        clause: "rule", message: "\(finding.rule) is not allowed: \(finding.title)", rule: finding.rule, location: finding.location))
             }
         }
-        if fail.unsignedImage == true, report.integrity.signatures.isEmpty, report.size > 0,
+        if fail.unsignedImage == true, !report.integrity.isSigned, report.size > 0,
             !(report.findings.contains { $0.rule == "image.unsigned" && isWaived($0) })
         {
-            let alreadyCounted = violations.contains { $0.rule == "image.unsigned" }
+            let alreadyCounted = violations.contains { $0.rule == "image.unsigned" || $0.rule == "image.signature-invalid" }
             if !alreadyCounted {
-                violations.append(Violation(clause: "unsigned-image", message: "the image carries no recognised signature", rule: "image.unsigned", location: "image"))
+                let invalid = report.integrity.verification.map { !$0.valid } ?? false
+                violations.append(
+                    Violation(
+                        clause: "unsigned-image",
+                        message: invalid ? "the image's signature does not verify" : "the image carries no recognised signature",
+                        rule: invalid ? "image.signature-invalid" : "image.unsigned", location: "image"))
             }
         }
         if fail.kev == true {

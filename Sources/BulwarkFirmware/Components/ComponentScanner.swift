@@ -17,7 +17,10 @@ public struct ComponentScanner: Sendable {
 
     public func scan(_ tree: FileTree) -> [IdentifiedComponent] {
         var found: [String: IdentifiedComponent] = [:]
-        func record(_ signature: ComponentSignature?, name: String, version: String, type: String, purl: String, cpe: String?, evidence: IdentifiedComponent.Evidence) {
+        func record(
+            _ signature: ComponentSignature?, name: String, version: String, type: String, purl: String, cpe: String?,
+            evidence: IdentifiedComponent.Evidence
+        ) {
             let key = "\(signature?.name ?? name)@\(version)"
             if found[key] == nil {
                 found[key] = IdentifiedComponent(name: signature?.name ?? name, version: version, type: type, purl: purl, cpe: cpe, evidence: [])
@@ -43,7 +46,8 @@ public struct ComponentScanner: Sendable {
                         record(
                             signature, name: signature.name, version: version, type: signature.type, purl: signature.purl(version: version),
                             cpe: signature.cpe(version: version),
-                            evidence: .init(method: "binary-signature", file: file.path, detail: String(window.prefix(80).split(separator: "\n").first ?? "")))
+                            evidence: .init(
+                                method: "binary-signature", file: file.path, detail: String(window.prefix(80).split(separator: "\n").first ?? "")))
                         break
                     }
                 }

@@ -81,7 +81,9 @@ public struct ComponentSignatureSet: Sendable {
         for signature in document.signatures {
             var patterns: [(Data, NSRegularExpression)] = []
             for pattern in signature.patterns ?? [] { patterns.append((Data(pattern.anchor.utf8), try compile(pattern.regex, signature.name))) }
-            let strings = try signature.strings.map { (rule) throws(FirmwareError) in (Data(rule.requires.utf8), try compile(rule.regex, signature.name)) }
+            let strings = try signature.strings.map { (rule) throws(FirmwareError) in
+                (Data(rule.requires.utf8), try compile(rule.regex, signature.name))
+            }
             let fileNames = try signature.fileNames.map { (pattern) throws(FirmwareError) in try compile(pattern, signature.name) }
             compiled.append(Compiled(signature: signature, patterns: patterns, strings: strings, fileNames: fileNames))
         }

@@ -19,7 +19,8 @@ public struct CredentialDictionary: Sendable {
     /// The built-in list: the Mirai botnet's table and published vendor defaults.
     public static let builtIn: CredentialDictionary = {
         guard let url = Bundle.module.url(forResource: "default-credentials", withExtension: "tsv"),
-            let text = try? String(contentsOf: url, encoding: .utf8), let dictionary = try? CredentialDictionary.parse(text, file: "default-credentials.tsv", source: nil)
+            let text = try? String(contentsOf: url, encoding: .utf8),
+            let dictionary = try? CredentialDictionary.parse(text, file: "default-credentials.tsv", source: nil)
         else { return CredentialDictionary() }
         return dictionary
     }()

@@ -48,7 +48,8 @@ public struct CredentialScanner: Sendable {
     }
 
     private static func isAccountFile(_ file: FirmwareFile) -> Bool {
-        ["passwd", "passwd-", "shadow", "shadow-", "passwd.orig", "shadow.orig", ".htpasswd", "htpasswd", "lighttpd.user", "lighttpd.htpasswd"].contains(file.name)
+        ["passwd", "passwd-", "shadow", "shadow-", "passwd.orig", "shadow.orig", ".htpasswd", "htpasswd", "lighttpd.user", "lighttpd.htpasswd"]
+            .contains(file.name)
             || file.name.hasSuffix(".passwd")
     }
 
@@ -66,7 +67,8 @@ public struct CredentialScanner: Sendable {
             accounts.append(
                 Account(
                     username: fields[0], file: file.path, line: index + 1, uid: passwdFormat ? Int(fields[2]) : nil,
-                    shell: passwdFormat ? fields[6].trimmingCharacters(in: .whitespaces) : nil, passwordField: fields[1].trimmingCharacters(in: .whitespaces)))
+                    shell: passwdFormat ? fields[6].trimmingCharacters(in: .whitespaces) : nil,
+                    passwordField: fields[1].trimmingCharacters(in: .whitespaces)))
         }
         return accounts
     }
@@ -78,7 +80,8 @@ public struct CredentialScanner: Sendable {
         if let uid = account.uid, uid == 0, account.username != "root" {
             findings.append(
                 FirmwareFinding(
-                    rule: "credentials.uid0-account", severity: .medium, title: "Account \(account.username) has user id 0 (root powers)", file: file.path,
+                    rule: "credentials.uid0-account", severity: .medium, title: "Account \(account.username) has user id 0 (root powers)",
+                    file: file.path,
                     line: account.line, evidence: "\(where_) has uid 0", provision: Self.provision, source: file.provenance))
         }
         let field = account.passwordField
@@ -135,7 +138,8 @@ public struct CredentialScanner: Sendable {
                 FirmwareFinding(
                     rule: "credentials.httpd-password", severity: hashed ? .medium : .high,
                     title: "Web server path \(fields[0]) is protected by a built-in password", file: file.path, line: index + 1,
-                    evidence: "\(file.path) line \(index + 1): user \(fields[1]) with " + (hashed ? "a hashed password" : "password \"\(fields[2])\""),
+                    evidence: "\(file.path) line \(index + 1): user \(fields[1]) with "
+                        + (hashed ? "a hashed password" : "password \"\(fields[2])\""),
                     provision: provision, source: file.provenance))
         }
         return findings

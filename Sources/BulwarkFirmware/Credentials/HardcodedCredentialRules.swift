@@ -15,7 +15,8 @@ enum HardcodedCredentialRules {
     static let rules: [Rule] = [
         Rule(
             id: "credentials.hardcoded.chpasswd",
-            expression: try! NSRegularExpression(pattern: #"echo\s+(?:-[en]+\s+)?["']?([A-Za-z0-9_.-]+):([^"'\s|]+)["']?\s*\|\s*(?:/usr/sbin/|/sbin/)?chpasswd"#),
+            expression: try! NSRegularExpression(
+                pattern: #"echo\s+(?:-[en]+\s+)?["']?([A-Za-z0-9_.-]+):([^"'\s|]+)["']?\s*\|\s*(?:/usr/sbin/|/sbin/)?chpasswd"#),
             secretGroup: 2, describe: "sets a fixed password through chpasswd"),
         Rule(
             id: "credentials.hardcoded.passwd-pipe",
@@ -28,7 +29,9 @@ enum HardcodedCredentialRules {
         Rule(
             id: "credentials.hardcoded.assignment",
             expression: try! NSRegularExpression(
-                pattern: #"(?i)(?:^|[\s{,;"'<])((?:[a-z]+_)?(?:password|passwd|passphrase|pwd|pass|secret|psk|wpa_key|api_?key|auth_?token))["']?\s*(?:=|:|>)\s*["']?([^\s"'<>;,}]{3,})"#),
+                pattern:
+                    #"(?i)(?:^|[\s{,;"'<])((?:[a-z]+_)?(?:password|passwd|passphrase|pwd|pass|secret|psk|wpa_key|api_?key|auth_?token))["']?\s*(?:=|:|>)\s*["']?([^\s"'<>;,}]{3,})"#
+            ),
             secretGroup: 2, describe: "assigns a fixed password"),
         Rule(
             id: "credentials.hardcoded.option",
@@ -36,7 +39,9 @@ enum HardcodedCredentialRules {
             secretGroup: 1, describe: "passes a fixed password on a command line"),
     ]
 
-    static let textExtensions: Set<String> = ["sh", "conf", "cfg", "ini", "json", "xml", "lua", "js", "php", "cgi", "asp", "txt", "config", "rc", "env", "yaml", "yml"]
+    static let textExtensions: Set<String> = [
+        "sh", "conf", "cfg", "ini", "json", "xml", "lua", "js", "php", "cgi", "asp", "txt", "config", "rc", "env", "yaml", "yml",
+    ]
 
     /// Init scripts and configuration: anything under /etc, web roots, and text files with a configuration or script
     /// extension, up to 1 MiB.
@@ -65,7 +70,8 @@ enum HardcodedCredentialRules {
                 findings.append(
                     FirmwareFinding(
                         rule: rule.id, severity: .high, title: "Hard-coded credential in \(file.name)", file: file.path, line: index + 1,
-                        evidence: "\(file.path) line \(index + 1) \(rule.describe): \(redact(line.trimmingCharacters(in: .whitespaces), secret: secret))",
+                        evidence:
+                            "\(file.path) line \(index + 1) \(rule.describe): \(redact(line.trimmingCharacters(in: .whitespaces), secret: secret))",
                         provision: CredentialScanner.provision, source: file.provenance))
                 break
             }
@@ -79,12 +85,15 @@ enum HardcodedCredentialRules {
         if "$%{<(`[@*".contains(first) || value.hasPrefix("/") { return false }
         if value.contains("$(") || value.contains("${") { return false }
         let lowered = value.lowercased()
-        return !["none", "null", "nil", "true", "false", "yes", "no", "required", "optional", "xxx", "xxxx", "****", "******", "empty"].contains(lowered)
+        return !["none", "null", "nil", "true", "false", "yes", "no", "required", "optional", "xxx", "xxxx", "****", "******", "empty"].contains(
+            lowered)
     }
 
     /// Keeps the first and last character of the secret so a report identifies it without spreading it whole.
     static func redact(_ line: String, secret: String) -> String {
-        let shown = secret.count <= 4 ? String(repeating: "*", count: secret.count) : "\(secret.first!)\(String(repeating: "*", count: secret.count - 2))\(secret.last!)"
+        let shown =
+            secret.count <= 4
+            ? String(repeating: "*", count: secret.count) : "\(secret.first!)\(String(repeating: "*", count: secret.count - 2))\(secret.last!)"
         return String(line.replacingOccurrences(of: secret, with: shown).prefix(160))
     }
 }

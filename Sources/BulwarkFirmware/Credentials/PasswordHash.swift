@@ -56,7 +56,8 @@ public enum PasswordHash: Hashable, Sendable {
     public func matches(_ password: String) -> Bool {
         let candidate = Array(password.utf8)
         switch self {
-        case .sha256(let stored) where Self.rounds(of: stored) > Self.maximumRounds, .sha512(let stored) where Self.rounds(of: stored) > Self.maximumRounds:
+        case .sha256(let stored) where Self.rounds(of: stored) > Self.maximumRounds,
+            .sha512(let stored) where Self.rounds(of: stored) > Self.maximumRounds:
             return false
         case .des(let stored):
             return DESCrypt.hash(password: candidate, salt: Array(stored.utf8.prefix(2))) == stored

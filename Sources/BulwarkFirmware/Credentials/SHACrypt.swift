@@ -72,7 +72,9 @@ enum SHACrypt {
         output += salt + [UInt8(ascii: "$")]
         switch variant {
         case .sha256:
-            let order = [(0, 10, 20), (21, 1, 11), (12, 22, 2), (3, 13, 23), (24, 4, 14), (15, 25, 5), (6, 16, 26), (27, 7, 17), (18, 28, 8), (9, 19, 29)]
+            let order = [
+                (0, 10, 20), (21, 1, 11), (12, 22, 2), (3, 13, 23), (24, 4, 14), (15, 25, 5), (6, 16, 26), (27, 7, 17), (18, 28, 8), (9, 19, 29),
+            ]
             for (x, y, z) in order { CryptBase64.append(UInt32(a[x]) << 16 | UInt32(a[y]) << 8 | UInt32(a[z]), count: 4, to: &output) }
             CryptBase64.append(UInt32(a[31]) << 8 | UInt32(a[30]), count: 3, to: &output)
         case .sha512:

@@ -9,7 +9,9 @@ public struct HardeningScanner: Sendable {
         "opkg", "apk", "fw_setenv", "ota_update", "hawkbit-client",
     ]
     /// Set-user-ID programs expected on a Linux system; others deserve a look.
-    static let usualSetUID: Set<String> = ["su", "passwd", "sudo", "ping", "ping6", "mount", "umount", "newgrp", "chsh", "chfn", "gpasswd", "traceroute"]
+    static let usualSetUID: Set<String> = [
+        "su", "passwd", "sudo", "ping", "ping6", "mount", "umount", "newgrp", "chsh", "chfn", "gpasswd", "traceroute",
+    ]
 
     public init() {}
 
@@ -37,7 +39,8 @@ public struct HardeningScanner: Sendable {
                 findings.append(
                     FirmwareFinding(
                         rule: "files.world-writable-directory", severity: .low, title: "World-writable directory without the sticky bit",
-                        file: file.path, evidence: "\(file.path) has mode \(String(file.mode, radix: 8))", provision: "5.6-7", source: file.provenance))
+                        file: file.path, evidence: "\(file.path) has mode \(String(file.mode, radix: 8))", provision: "5.6-7", source: file.provenance
+                    ))
             default: break
             }
             if file.kind == .file, file.isSetUID || file.isSetGID {
@@ -47,7 +50,8 @@ public struct HardeningScanner: Sendable {
                     FirmwareFinding(
                         rule: "files.setuid", severity: busybox ? .high : usual ? .info : .medium,
                         title: busybox ? "BusyBox is set-user-ID: every applet runs with its owner's rights" : "Set-user-ID program", file: file.path,
-                        evidence: "\(file.path) mode \(String(file.mode, radix: 8)), owner uid \(file.uid)", provision: "5.6-7", source: file.provenance))
+                        evidence: "\(file.path) mode \(String(file.mode, radix: 8)), owner uid \(file.uid)", provision: "5.6-7",
+                        source: file.provenance))
             }
         }
         let update = tree.sortedFiles.filter { ($0.kind == .file || $0.kind == .symlink) && Self.updaters.contains($0.name) }.map(\.path)
@@ -56,7 +60,7 @@ public struct HardeningScanner: Sendable {
                 FirmwareFinding(
                     rule: "update.none", severity: .high, title: "No software update mechanism found", file: nil,
                     evidence: "none of \(Self.updaters.sorted().joined(separator: ", ")) is present in the root file system",
-                    provision: "5.3-1"))
+                    provision: "5.3-2"))
         }
         return Result(findings: findings, updateMechanism: update)
     }
@@ -79,7 +83,9 @@ enum ServiceRules {
         let applies: @Sendable (String, String) -> Bool
     }
 
-    static func words(_ line: String) -> [Substring] { line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "&" || $0 == ";" || $0 == "|" }) }
+    static func words(_ line: String) -> [Substring] {
+        line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "&" || $0 == ";" || $0 == "|" })
+    }
 
     static func invokes(_ line: String, _ programs: Set<String>) -> Bool {
         words(line).contains { word in programs.contains(String(word.split(separator: "/").last ?? word)) }
@@ -87,13 +93,17 @@ enum ServiceRules {
 
     static let rules: [Rule] = [
         Rule(
-            id: "services.telnet-without-login", severity: .critical, title: "Telnet gives a shell without a password", provision: "5.1-1",
-            applies: { line, _ in invokes(line, ["telnetd", "utelnetd"]) && line.range(of: #"-l\s*/bin/(ba)?sh\b"#, options: .regularExpression) != nil }),
+            id: "services.telnet-without-login", severity: .critical, title: "Telnet gives a shell without a password", provision: "5.5-4",
+            applies: { line, _ in
+                invokes(line, ["telnetd", "utelnetd"]) && line.range(of: #"-l\s*/bin/(ba)?sh\b"#, options: .regularExpression) != nil
+            }),
         Rule(
             id: "services.telnet", severity: .high, title: "Telnet server enabled", provision: "5.5-1",
             applies: { line, path in
                 if path.hasSuffix("inetd.conf") { return line.hasPrefix("telnet") }
-                if path.contains("xinetd.d") { return path.hasSuffix("telnet") && line.range(of: #"disable\s*=\s*no"#, options: .regularExpression) != nil }
+                if path.contains("xinetd.d") {
+                    return path.hasSuffix("telnet") && line.range(of: #"disable\s*=\s*no"#, options: .regularExpression) != nil
+                }
                 return invokes(line, ["telnetd", "utelnetd", "in.telnetd"])
             }),
         Rule(
@@ -113,7 +123,7 @@ enum ServiceRules {
                     || (command.contains("getty") && command.range(of: #"-n\b.*-l\s*/bin/(ba|a)?sh"#, options: .regularExpression) != nil)
             }),
         Rule(
-            id: "debug.shell-service", severity: .critical, title: "Network shell without authentication", provision: "5.6-4",
+            id: "debug.shell-service", severity: .critical, title: "Network shell without authentication", provision: "5.5-4",
             applies: { line, _ in
                 line.range(of: #"\b(nc|netcat|busybox nc|socat)\b.*(-e\s*/bin/(ba)?sh|-l.*-e|EXEC:/bin/(ba)?sh)"#, options: .regularExpression) != nil
             }),

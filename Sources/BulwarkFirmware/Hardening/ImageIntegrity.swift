@@ -10,6 +10,11 @@ public struct ImageIntegrity: Hashable, Sendable, Codable {
     public var highEntropyShare: Double
     /// Encrypted or of unknown format: nearly every block is random-looking and no container was recognised.
     public var looksEncrypted: Bool
+    /// The detached signature check, when a public key was given.
+    public var verification: SignatureVerifier.Verification? = nil
+
+    /// Whether the image is signed: a recognised embedded signature, or a detached one that verified.
+    public var isSigned: Bool { !signatures.isEmpty || verification?.valid == true }
 
     /// Examines the raw image; `unpackedFiles` is how many entries unpacking produced.
     public static func examine(_ image: Data, unpackedFiles: Int, containersFound: Bool) -> ImageIntegrity {
@@ -17,7 +22,9 @@ public struct ImageIntegrity: Hashable, Sendable, Codable {
         let tail = image.suffix(256 * 1024)
         // OpenWrt fwtool appends metadata and signature blocks tagged "FWx0" (trailer magic) with a "ucert" signature.
         if ComponentScanner.occurrences(of: Data("FWx0".utf8), in: tail, limit: 1).count > 0 {
-            signatures.append(ComponentScanner.occurrences(of: Data("ucert".utf8), in: tail, limit: 1).isEmpty ? "OpenWrt fwtool metadata" : "OpenWrt fwtool signature (ucert)")
+            signatures.append(
+                ComponentScanner.occurrences(of: Data("ucert".utf8), in: tail, limit: 1).isEmpty
+                    ? "OpenWrt fwtool metadata" : "OpenWrt fwtool signature (ucert)")
         }
         // CMS SignedData content type, OID 1.2.840.113549.1.7.2 (RFC 5652 §5.1), as DER.
         let signedData = Data([0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02])
@@ -26,7 +33,9 @@ public struct ImageIntegrity: Hashable, Sendable, Codable {
         if !ComponentScanner.occurrences(of: Data("AVB0".utf8), in: image, limit: 1).isEmpty || tail.suffix(64).starts(with: Data("AVBf".utf8)) {
             signatures.append("Android Verified Boot")
         }
-        if !ComponentScanner.occurrences(of: Data("-----BEGIN PGP SIGNATURE-----".utf8), in: tail, limit: 1).isEmpty { signatures.append("OpenPGP signature") }
+        if !ComponentScanner.occurrences(of: Data("-----BEGIN PGP SIGNATURE-----".utf8), in: tail, limit: 1).isEmpty {
+            signatures.append("OpenPGP signature")
+        }
         let (entropy, share) = Self.entropy(image)
         return ImageIntegrity(
             signatures: signatures, entropy: entropy, highEntropyShare: share, looksEncrypted: !containersFound && share > 0.9 && unpackedFiles <= 1)

@@ -24,7 +24,8 @@ public struct KeyScanner: Sendable {
                         rule: key.encrypted ? "keys.private-key-encrypted" : "keys.private-key", severity: key.encrypted ? .medium : .high,
                         title: "\(key.algorithm) private key embedded in the image", file: key.file,
                         evidence: "\(key.encoding.uppercased()) \(key.algorithm) private key\(key.bits.map { " (\($0) bits)" } ?? ""), "
-                            + (key.encrypted ? "passphrase-protected" : "unencrypted") + ", SHA-256 \(key.fingerprint.prefix(16))…; every device of this release holds it",
+                            + (key.encrypted ? "passphrase-protected" : "unencrypted")
+                            + ", SHA-256 \(key.fingerprint.prefix(16))…; every device of this release holds it",
                         provision: "5.4-3", source: source))
                 if key.algorithm == "RSA", let bits = key.bits, bits < 2048 {
                     findings.append(weak(key, source: source, reason: "RSA key of \(bits) bits (below 2048)"))
@@ -37,7 +38,8 @@ public struct KeyScanner: Sendable {
                             evidence: "\(key.subject ?? "certificate") expired on \(Timestamp.format(notAfter))", provision: "5.5-1", source: source))
                 }
                 if key.algorithm == "RSA", let bits = key.bits, bits < 2048 {
-                    findings.append(weak(key, source: source, reason: "certificate for \(key.subject ?? "?") has an RSA key of \(bits) bits (below 2048)"))
+                    findings.append(
+                        weak(key, source: source, reason: "certificate for \(key.subject ?? "?") has an RSA key of \(bits) bits (below 2048)"))
                 }
                 if let algorithm = key.signatureAlgorithm, algorithm.hasPrefix("md5") || algorithm.hasPrefix("sha1") || algorithm.hasPrefix("md2") {
                     findings.append(weak(key, source: source, reason: "certificate for \(key.subject ?? "?") is signed with \(algorithm)"))
@@ -48,7 +50,9 @@ public struct KeyScanner: Sendable {
     }
 
     private func weak(_ key: KeyMaterial, source: String?, reason: String) -> FirmwareFinding {
-        FirmwareFinding(rule: "keys.weak", severity: .medium, title: "Weak key or signature", file: key.file, evidence: reason, provision: "5.5-1", source: source)
+        FirmwareFinding(
+            rule: "keys.weak", severity: .medium, title: "Weak key or signature", file: key.file, evidence: reason, provision: "5.5-1", source: source
+        )
     }
 
     static func isDERCandidate(_ file: FirmwareFile) -> Bool {
@@ -80,11 +84,17 @@ public struct KeyScanner: Sendable {
             case "OPENSSH PRIVATE KEY":
                 result.append(openSSH(der, file: file.path))
             case "ENCRYPTED PRIVATE KEY":
-                result.append(KeyMaterial(kind: .privateKey, file: file.path, encoding: "pem", algorithm: "PKCS#8", bits: nil, encrypted: true, fingerprint: digest(der)))
+                result.append(
+                    KeyMaterial(
+                        kind: .privateKey, file: file.path, encoding: "pem", algorithm: "PKCS#8", bits: nil, encrypted: true, fingerprint: digest(der)
+                    ))
             case let label where label.hasSuffix("PRIVATE KEY"):
                 let algorithm = label == "PRIVATE KEY" ? nil : String(label.dropLast(" PRIVATE KEY".count))
-                var key = privateKey(der, file: file.path, declared: algorithm) ?? KeyMaterial(
-                    kind: .privateKey, file: file.path, encoding: "pem", algorithm: algorithm ?? "unknown", bits: nil, encrypted: false, fingerprint: digest(der))
+                var key =
+                    privateKey(der, file: file.path, declared: algorithm)
+                    ?? KeyMaterial(
+                        kind: .privateKey, file: file.path, encoding: "pem", algorithm: algorithm ?? "unknown", bits: nil, encrypted: false,
+                        fingerprint: digest(der))
                 key.encoding = "pem"
                 key.encrypted = key.encrypted || headers
                 result.append(key)
@@ -104,15 +114,21 @@ public struct KeyScanner: Sendable {
 
     /// PKCS#1 RSAPrivateKey (RFC 8017 A.1.2), SEC 1 ECPrivateKey (RFC 5915) or PKCS#8 PrivateKeyInfo (RFC 5208).
     static func privateKey(_ der: Data, file: String, declared: String?) -> KeyMaterial? {
-        guard let (root, _) = DER.parse(der), root.tag == 0x30, let items = root.children(), items.count >= 3, items[0].tag == 0x02 else { return nil }
+        guard let (root, _) = DER.parse(der), root.tag == 0x30, let items = root.children(), items.count >= 3, items[0].tag == 0x02 else {
+            return nil
+        }
         let fingerprint = digest(der)
         // PKCS#1 RSA: version, modulus, publicExponent, privateExponent, ...
         if items.count >= 9, items[1].tag == 0x02, items[2].tag == 0x02 {
-            return KeyMaterial(kind: .privateKey, file: file, encoding: "der", algorithm: "RSA", bits: integerBits(items[1].content), encrypted: false, fingerprint: fingerprint)
+            return KeyMaterial(
+                kind: .privateKey, file: file, encoding: "der", algorithm: "RSA", bits: integerBits(items[1].content), encrypted: false,
+                fingerprint: fingerprint)
         }
         // SEC 1 EC: version 1, privateKey OCTET STRING, [0] parameters
         if items[1].tag == 0x04, declared == nil || declared == "EC" {
-            return KeyMaterial(kind: .privateKey, file: file, encoding: "der", algorithm: "EC", bits: items[1].content.count * 8, encrypted: false, fingerprint: fingerprint)
+            return KeyMaterial(
+                kind: .privateKey, file: file, encoding: "der", algorithm: "EC", bits: items[1].content.count * 8, encrypted: false,
+                fingerprint: fingerprint)
         }
         // PKCS#8: version, AlgorithmIdentifier, privateKey OCTET STRING
         if items[1].tag == 0x30, items[2].tag == 0x04, let algorithm = items[1].children()?.first, algorithm.tag == 0x06,
@@ -122,10 +138,13 @@ public struct KeyScanner: Sendable {
             var bits: Int? = nil
             if name == "RSA", let inner = DER.parse(items[2].content)?.0.children(), inner.count >= 2 { bits = integerBits(inner[1].content) }
             if name == "Ed25519" { bits = 256 }
-            return KeyMaterial(kind: .privateKey, file: file, encoding: "der", algorithm: name, bits: bits, encrypted: false, fingerprint: fingerprint)
+            return KeyMaterial(
+                kind: .privateKey, file: file, encoding: "der", algorithm: name, bits: bits, encrypted: false, fingerprint: fingerprint)
         }
         if declared == "DSA", items.count >= 6 {
-            return KeyMaterial(kind: .privateKey, file: file, encoding: "der", algorithm: "DSA", bits: integerBits(items[1].content), encrypted: false, fingerprint: fingerprint)
+            return KeyMaterial(
+                kind: .privateKey, file: file, encoding: "der", algorithm: "DSA", bits: integerBits(items[1].content), encrypted: false,
+                fingerprint: fingerprint)
         }
         return nil
     }
@@ -155,10 +174,13 @@ public struct KeyScanner: Sendable {
                 fingerprint = digest(publicKey)
                 let keyReader = ByteReader(publicKey)
                 let type = keyReader.slice(4, Int(keyReader.u32be(0))).map { String(decoding: $0, as: UTF8.self) } ?? "unknown"
-                algorithm = type == "ssh-rsa" ? "RSA" : type == "ssh-ed25519" ? "Ed25519" : type.hasPrefix("ecdsa") ? "EC" : type == "ssh-dss" ? "DSA" : type
+                algorithm =
+                    type == "ssh-rsa" ? "RSA" : type == "ssh-ed25519" ? "Ed25519" : type.hasPrefix("ecdsa") ? "EC" : type == "ssh-dss" ? "DSA" : type
             }
         }
-        return KeyMaterial(kind: .privateKey, file: file, encoding: "openssh", algorithm: algorithm, bits: algorithm == "Ed25519" ? 256 : nil, encrypted: encrypted, fingerprint: fingerprint)
+        return KeyMaterial(
+            kind: .privateKey, file: file, encoding: "openssh", algorithm: algorithm, bits: algorithm == "Ed25519" ? 256 : nil, encrypted: encrypted,
+            fingerprint: fingerprint)
     }
 
     /// X.509 (RFC 5280 §4.1): tbsCertificate { [0] version, serial, signature, issuer, validity, subject, spki, … }.

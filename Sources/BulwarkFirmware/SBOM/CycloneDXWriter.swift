@@ -27,7 +27,8 @@ public enum CycloneDXWriter {
             }
             return Component(
                 type: component.type, bomRef: ref, name: component.name, version: component.version, purl: component.purl, cpe: component.cpe,
-                evidence: Evidence(identity: [identity], occurrences: Array(Set(component.evidence.map(\.file))).sorted().map { Occurrence(location: $0) }),
+                evidence: Evidence(
+                    identity: [identity], occurrences: Array(Set(component.evidence.map(\.file))).sorted().map { Occurrence(location: $0) }),
                 properties: properties.isEmpty ? nil : properties)
         }
         let bom = BOM(

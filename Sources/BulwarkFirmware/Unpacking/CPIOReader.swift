@@ -63,7 +63,9 @@ enum CPIOReader {
             var dataStart = nameStart + fields.nameSize
             if newc { dataStart = (dataStart + 3) & ~3 }  // newc pads header+name to a multiple of four
             guard let body = reader.slice(dataStart, fields.size) else {
-                throw .at(file, offset: dataStart, "cpio member \(name) is truncated: \(fields.size) bytes announced, \(max(0, reader.count - dataStart)) left")
+                throw .at(
+                    file, offset: dataStart,
+                    "cpio member \(name) is truncated: \(fields.size) bytes announced, \(max(0, reader.count - dataStart)) left")
             }
             offset = dataStart + fields.size
             if newc { offset = (offset + 3) & ~3 }

@@ -49,12 +49,15 @@ enum Decompressor {
             case .gzip: []
             }
         let outcome = try method.tool.run(arguments, seconds: seconds, outputLimit: limit, context: file)
-        if outcome.overLimit { throw FirmwareError(file: file, "\(method.rawValue) stream expands to more than \(limit) bytes; refused as a decompression bomb") }
+        if outcome.overLimit {
+            throw FirmwareError(file: file, "\(method.rawValue) stream expands to more than \(limit) bytes; refused as a decompression bomb")
+        }
         if outcome.timedOut { throw FirmwareError(file: file, "\(method.rawValue) decompression took longer than \(Int(seconds)) s; stopped") }
         // A stream followed by padding is common in flash images; keep what decoded when the tool only objects to the tail.
         if outcome.status != 0 && (outcome.output.isEmpty || !outcome.errorText.contains("garbage")) {
             let detail = outcome.errorText.split(separator: "\n").last.map(String.init) ?? "exit status \(outcome.status)"
-            throw FirmwareError(file: file, "\(method.rawValue) stream is corrupt or truncated after \(outcome.output.count) decoded bytes (\(detail))")
+            throw FirmwareError(
+                file: file, "\(method.rawValue) stream is corrupt or truncated after \(outcome.output.count) decoded bytes (\(detail))")
         }
         return outcome.output
     }
@@ -79,7 +82,9 @@ enum Decompressor {
         try inflateOne(data, limit: limit, file: file, at: 0, raw: true).output
     }
 
-    private static func inflateOne(_ input: Data, limit: Int, file: String, at base: Int, raw: Bool = false) throws(FirmwareError) -> (output: Data, consumed: Int) {
+    private static func inflateOne(
+        _ input: Data, limit: Int, file: String, at base: Int, raw: Bool = false
+    ) throws(FirmwareError) -> (output: Data, consumed: Int) {
         var stream = z_stream()
         // Window bits 15, +16 for a gzip wrapper, negated for raw deflate (zlib manual, inflateInit2).
         guard inflateInit2_(&stream, raw ? -15 : 15 + 16, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
@@ -118,7 +123,8 @@ enum Decompressor {
                     let position = base + buffer.count - Int(stream.avail_in)
                     failure = .at(
                         file, offset: position,
-                        stream.avail_in == 0 ? "deflate stream is truncated after \(output.count) decoded bytes" : "deflate stream is corrupt (zlib status \(status))")
+                        stream.avail_in == 0
+                            ? "deflate stream is truncated after \(output.count) decoded bytes" : "deflate stream is corrupt (zlib status \(status))")
                     return
                 }
             }

@@ -38,9 +38,12 @@ enum DirectoryReader {
                     }
                     total += size
                     guard total <= limits.maxTotalBytes else {
-                        throw FirmwareError(file: context, place: child, "the directory holds more than \(limits.maxTotalBytes) bytes; raise the budget to read it")
+                        throw FirmwareError(
+                            file: context, place: child, "the directory holds more than \(limits.maxTotalBytes) bytes; raise the budget to read it")
                     }
-                    guard let data = FileManager.default.contents(atPath: full) else { throw FirmwareError(file: context, place: child, "cannot be read") }
+                    guard let data = FileManager.default.contents(atPath: full) else {
+                        throw FirmwareError(file: context, place: child, "cannot be read")
+                    }
                     entry.content = data
                 default: break
                 }

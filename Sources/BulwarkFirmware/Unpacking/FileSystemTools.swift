@@ -12,7 +12,8 @@ enum FileSystemTools {
         // -lln: long listing with numeric owners; the paths start with the -d directory name given.
         let listing = try tool.run(["-lln", "-d", "sqroot", image], seconds: limits.toolSeconds, outputLimit: 64 << 20, context: context)
         guard listing.status == 0, !listing.timedOut else {
-            throw FirmwareError(file: context, "SquashFS image cannot be listed (\(listing.timedOut ? "timed out" : lastLine(listing.errorText, listing.status)))")
+            throw FirmwareError(
+                file: context, "SquashFS image cannot be listed (\(listing.timedOut ? "timed out" : lastLine(listing.errorText, listing.status)))")
         }
         var metadata: [String: (kind: FirmwareFile.Kind, mode: UInt32, uid: Int, gid: Int)] = [:]
         var announced = 0
@@ -44,7 +45,8 @@ enum FileSystemTools {
             entries[index].gid = facts.gid
         }
         // Device nodes and FIFOs cannot be created without privileges; the listing still knows them.
-        for (path, facts) in metadata where !seen.contains(path) && !path.isEmpty && facts.kind != .file && facts.kind != .directory && facts.kind != .symlink {
+        for (path, facts) in metadata
+        where !seen.contains(path) && !path.isEmpty && facts.kind != .file && facts.kind != .directory && facts.kind != .symlink {
             entries.append(ArchiveEntry(name: path, kind: facts.kind, mode: facts.mode, uid: facts.uid, gid: facts.gid, content: Data()))
         }
         return entries
@@ -62,7 +64,8 @@ enum FileSystemTools {
         try? FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
         let tool = ExternalTool(name: "debugfs", package: "e2fsprogs")
         let dump = try tool.run(
-            ["-R", "rdump / \(output)", image], seconds: limits.toolSeconds, outputLimit: 1 << 20, fileSizeLimit: limits.maxFileBytes, context: context)
+            ["-R", "rdump / \(output)", image], seconds: limits.toolSeconds, outputLimit: 1 << 20, fileSizeLimit: limits.maxFileBytes,
+            context: context)
         if dump.timedOut { throw FirmwareError(file: context, "debugfs took longer than \(Int(limits.toolSeconds)) s; stopped") }
         if dump.errorText.contains("Bad magic number") || dump.errorText.contains("Filesystem not open") || dump.errorText.contains("Short read") {
             throw FirmwareError(file: context, "ext image cannot be opened (\(lastLine(dump.errorText, dump.status)))")

@@ -11,7 +11,8 @@ public struct UnpackLimits: Hashable, Sendable {
     /// Wall-clock budget for each external tool run.
     public var toolSeconds: Double
 
-    public init(maxDepth: Int = 8, maxTotalBytes: Int = 2 << 30, maxFileBytes: Int = 512 << 20, maxEntries: Int = 200_000, toolSeconds: Double = 120) {
+    public init(maxDepth: Int = 8, maxTotalBytes: Int = 2 << 30, maxFileBytes: Int = 512 << 20, maxEntries: Int = 200_000, toolSeconds: Double = 120)
+    {
         self.maxDepth = maxDepth
         self.maxTotalBytes = maxTotalBytes
         self.maxFileBytes = maxFileBytes

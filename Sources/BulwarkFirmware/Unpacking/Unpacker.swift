@@ -1,11 +1,5 @@
 import Foundation
 
-#if canImport(Glibc)
-internal import Glibc
-#elseif canImport(Darwin)
-internal import Darwin
-#endif
-
 /// Turns a firmware image or a root directory into a ``FileTree``: wrappers (uImage, TRX) and compressions (gzip, xz,
 /// lzma, bzip2) are peeled, archives (tar, cpio, zip) and file systems (SquashFS, ext2/3/4) are read, nested containers
 /// are followed within ``UnpackLimits``, and blobs of unknown format are searched for embedded containers.
@@ -57,7 +51,8 @@ final class UnpackSession {
     private func charge(_ bytes: Int, _ context: String) throws(FirmwareError) {
         produced += bytes
         if produced > limits.maxTotalBytes {
-            throw FirmwareError(file: context, "unpacking would produce more than \(limits.maxTotalBytes) bytes in total; refused as a decompression bomb")
+            throw FirmwareError(
+                file: context, "unpacking would produce more than \(limits.maxTotalBytes) bytes in total; refused as a decompression bomb")
         }
     }
 
@@ -111,7 +106,9 @@ final class UnpackSession {
         case .cpio(let variant):
             try admit(try CPIOReader.read(data, file: context).entries, mount: mount, origin: origin, extractor: variant.rawValue, depth: depth)
         case .zip:
-            try admit(try ZipReader.read(data, limit: min(limits.maxFileBytes, remaining), file: context), mount: mount, origin: origin, extractor: "zip", depth: depth)
+            try admit(
+                try ZipReader.read(data, limit: min(limits.maxFileBytes, remaining), file: context), mount: mount, origin: origin, extractor: "zip",
+                depth: depth)
         case .squashfs:
             let entries = try FileSystemTools.squashfs(data, limits: limits, budget: remaining, context: context)
             try admit(entries, mount: mount, origin: origin + ["squashfs"], extractor: "unsquashfs", depth: depth)
@@ -126,7 +123,8 @@ final class UnpackSession {
         var chain = origin + [payload.label]
         // A header may declare lzma for a stream whose own header is too loose to recognise; trust the declaration.
         if payload.declaredCompression == "lzma", ContainerFormat.detect(data) == nil {
-            data = try Decompressor.decompress(data, method: .lzma, limit: min(limits.maxFileBytes, remaining), seconds: limits.toolSeconds, file: chain.joined(separator: " > "))
+            data = try Decompressor.decompress(
+                data, method: .lzma, limit: min(limits.maxFileBytes, remaining), seconds: limits.toolSeconds, file: chain.joined(separator: " > "))
             try charge(data.count, chain.joined(separator: " > "))
             chain.append("lzma")
         }
@@ -160,7 +158,8 @@ final class UnpackSession {
                 length = 64 + Int(ByteReader(piece).u32be(12))
             case .compressed(.gzip):
                 // Only a stream that inflates cleanly counts; random bytes that look like a gzip header do not.
-                guard let inflated = try? Decompressor.gunzip(piece, limit: min(limits.maxFileBytes, remaining), file: "carve"), inflated.consumed > 0 else {
+                guard let inflated = try? Decompressor.gunzip(piece, limit: min(limits.maxFileBytes, remaining), file: "carve"), inflated.consumed > 0
+                else {
                     position = offset + 1
                     continue
                 }
@@ -176,7 +175,9 @@ final class UnpackSession {
             if let length, length > 0, length <= piece.count { piece = piece.prefix(length) }
             let label = "offset 0x\(String(offset, radix: 16)) \(format.name)"
             let before = tree.refusals.count
-            try expand(piece, origin: origin + [label], mount: mount, depth: depth + 1, leafName: label.replacingOccurrences(of: " ", with: "-"), strict: false, inTree: false)
+            try expand(
+                piece, origin: origin + [label], mount: mount, depth: depth + 1, leafName: label.replacingOccurrences(of: " ", with: "-"),
+                strict: false, inTree: false)
             // A false start (a magic number inside other data that fails to parse) is not worth reporting.
             if tree.refusals.count > before, length == nil, case .compressed = format {
                 tree.dropRefusals(from: before)
@@ -243,12 +244,16 @@ final class UnpackSession {
             }
             try charge(file.content.count, context)
             tree.add(file)
-            if file.kind == .file, file.content.count >= 32, ContainerFormat.detect(file.content.prefix(4096)) != nil || ContainerFormat.detect(file.content) != nil {
+            if file.kind == .file, file.content.count >= 32,
+                ContainerFormat.detect(file.content.prefix(4096)) != nil || ContainerFormat.detect(file.content) != nil
+            {
                 nested.append(file)
             }
         }
         for file in nested {
-            try expand(file.content, origin: origin + [file.path], mount: file.path + ".extracted", depth: depth + 1, leafName: file.name, strict: false, inTree: true)
+            try expand(
+                file.content, origin: origin + [file.path], mount: file.path + ".extracted", depth: depth + 1, leafName: file.name, strict: false,
+                inTree: true)
         }
     }
 
