@@ -98,6 +98,17 @@ import Testing
         #expect(findings.first { $0.location == "/etc/httpd.conf:3" }?.severity == .medium)
     }
 
+    @Test func ignoresTheProgramsAndMalformedLinesThatShareAccountFileNames() {
+        var tree = Self.tree(["/etc/passwd": "root:x:0:0:root:/root:/bin/sh\nOptions::\nbroken line without fields\nuser::notanumber:1::/:/bin/sh\n"])
+        tree.add(
+            FirmwareFile(
+                path: "/usr/bin/passwd", kind: .file, mode: 0o4755, content: elf(["Options:", "  -a, --all", "root::0:0"]), extractor: "tar",
+                origin: []))
+        let result = CredentialScanner().scan(tree)
+        #expect(result.accounts.map(\.username) == ["root"])
+        #expect(result.findings.isEmpty)
+    }
+
     @Test func reportsPlainTextPasswordsInWebServerUserFiles() {
         let tree = Self.tree(["/etc/lighttpd.user": "admin:admin123\n"])
         let findings = CredentialScanner().scan(tree).findings

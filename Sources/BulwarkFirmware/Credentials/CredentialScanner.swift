@@ -55,14 +55,20 @@ public struct CredentialScanner: Sendable {
 
     private static func isHTTPDConfig(_ file: FirmwareFile) -> Bool { file.name == "httpd.conf" || file.name == "httpd.conf.default" }
 
-    /// Reads `name:password[:uid:gid:gecos:home:shell]` or shadow's `name:hash:lastchange:…` lines.
+    /// Reads `name:password[:uid:gid:gecos:home:shell]` or shadow's `name:hash:lastchange:…` lines. Files that are not
+    /// text (the `passwd` program itself is also called passwd) and lines that do not have the format's shape are skipped.
     static func accounts(in file: FirmwareFile) -> [Account] {
+        guard !file.content.prefix(8192).contains(0) else { return [] }
         let shadowFormat = file.name.hasPrefix("shadow")
+        let passwdName = file.name.hasPrefix("passwd")
         var accounts: [Account] = []
         for (index, line) in String(decoding: file.content, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             guard !line.hasPrefix("#"), !line.hasPrefix("+"), !line.hasPrefix("-") else { continue }
             let fields = line.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-            guard fields.count >= 2, !fields[0].isEmpty else { continue }
+            guard fields.count >= 2, isUsername(fields[0]) else { continue }
+            // passwd(5): seven fields with numeric ids; shadow(5): nine fields, the third a day count or empty.
+            if passwdName && (fields.count < 7 || Int(fields[2]) == nil || Int(fields[3]) == nil) { continue }
+            if shadowFormat && (fields.count < 8 || !(fields[2].isEmpty || Int(fields[2]) != nil)) { continue }
             let passwdFormat = !shadowFormat && fields.count >= 7
             accounts.append(
                 Account(
@@ -71,6 +77,16 @@ public struct CredentialScanner: Sendable {
                     passwordField: fields[1].trimmingCharacters(in: .whitespaces)))
         }
         return accounts
+    }
+
+    /// Login names as shadow-utils and BusyBox accept them: letters, digits, `_`, `.`, `-`, a trailing `$` for machine accounts.
+    static func isUsername(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, name.count <= 64, first != "-" else { return false }
+        let body = name.hasSuffix("$") ? name.dropLast() : Substring(name)
+        return !body.isEmpty
+            && body.unicodeScalars.allSatisfy {
+                ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) || "_.-".unicodeScalars.contains($0)
+            }
     }
 
     private func check(_ account: Account, in file: FirmwareFile) -> [FirmwareFinding] {
