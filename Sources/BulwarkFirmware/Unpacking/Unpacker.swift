@@ -17,29 +17,29 @@ public struct Unpacker: Sendable {
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw FirmwareError(file: path, "does not exist")
         }
-        let session = UnpackSession(limits: limits)
+        let run = UnpackRun(limits: limits)
         if isDirectory.boolValue {
             let entries = try DirectoryReader.read(root: path, limits: limits, context: path)
-            try session.admit(entries, mount: "/", origin: [name], extractor: "directory", depth: 0)
-            return session.tree
+            try run.admit(entries, mount: "/", origin: [name], extractor: "directory", depth: 0)
+            return run.tree
         }
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         guard size <= limits.maxTotalBytes else { throw FirmwareError(file: path, "is \(size) bytes, above the \(limits.maxTotalBytes)-byte budget") }
         guard let data = FileManager.default.contents(atPath: path) else { throw FirmwareError(file: path, "cannot be read") }
-        try session.expand(data, origin: [name], mount: "/", depth: 0, leafName: name, strict: true, inTree: false)
-        return session.tree
+        try run.expand(data, origin: [name], mount: "/", depth: 0, leafName: name, strict: true, inTree: false)
+        return run.tree
     }
 
     /// Unpacks an image already in memory.
     public func unpack(_ data: Data, name: String) throws(FirmwareError) -> FileTree {
-        let session = UnpackSession(limits: limits)
-        try session.expand(data, origin: [name], mount: "/", depth: 0, leafName: name, strict: true, inTree: false)
-        return session.tree
+        let run = UnpackRun(limits: limits)
+        try run.expand(data, origin: [name], mount: "/", depth: 0, leafName: name, strict: true, inTree: false)
+        return run.tree
     }
 }
 
 /// The state of one unpacking: the tree so far and the bytes spent against the budget.
-final class UnpackSession {
+final class UnpackRun {
     let limits: UnpackLimits
     var tree = FileTree()
     private var produced = 0
