@@ -75,7 +75,7 @@ struct BulwarkProcess {
             ["sbom", "import"], ["blast-radius"], ["cvss"], ["version", "compare"], ["vulns", "match"], ["vulns", "list"], ["vulns", "updates"],
             ["vex", "set"], ["vex", "list"], ["vex", "export"],
             ["ledger"], ["ledger", "append"], ["ledger", "checkpoint"], ["ledger", "prove"], ["ledger", "verify"],
-            ["traffic", "analyze"], ["mud", "check"], ["mud", "generate"], ["quarantine", "plan"], ["firmware", "analyze"], ["gate"],
+            ["traffic", "analyze"], ["mud", "check"], ["mud", "generate"], ["quarantine", "plan"], ["firmware", "analyze"], ["firmware", "keys"], ["gate"],
         ]
         for command in commands {
             let result = try cli.run(command + ["--help"], withDatabase: false)
@@ -175,7 +175,7 @@ struct BulwarkProcess {
         defer { cli.remove() }
         let first = try cli.run(["migrate"])
         #expect(first.stdout.contains("applied 1: organisations, users, tokens, sessions, audit log"))
-        #expect(first.stdout.contains("schema version 10 (sqlite"))
+        #expect(first.stdout.contains("schema version 12 (sqlite"))
         let second = try cli.run(["migrate"])
         #expect(!second.stdout.contains("applied"))
     }

@@ -6,7 +6,7 @@ import Testing
 /// `bulwark firmware analyze` on images the test builds with Debian's tools.
 @Suite struct FirmwareCommandTests {
     /// A gzip-compressed cpio root file system with a Mirai default password, a telnet server and BusyBox.
-    static func buildImage(in directory: URL, kernel: String? = nil) throws -> String {
+    static func buildImage(in directory: URL, kernel: String? = nil, key: String? = nil) throws -> String {
         let root = directory.appendingPathComponent("root")
         func write(_ path: String, _ content: Data, mode: Int = 0o644) throws {
             let url = root.appendingPathComponent(path)
@@ -21,6 +21,7 @@ import Testing
         var busybox = Data([0x7f, 0x45, 0x4c, 0x46]) + Data(count: 60)
         busybox.append(Data("\0BusyBox v1.33.2 (2022-01-01 00:00:00 UTC) multi-call binary.\0".utf8))
         try write("bin/busybox", busybox, mode: 0o755)
+        if let key { try write("etc/ssl/private/device.key", try Data(contentsOf: URL(fileURLWithPath: key))) }
         if let kernel {
             try write(
                 "boot/vmlinux", Data([0x7f, 0x45, 0x4c, 0x46]) + Data(count: 60) + Data("\0Linux version \(kernel) (builder@host) #1 SMP\0".utf8))
@@ -79,6 +80,33 @@ import Testing
         #expect((try JSONSerialization.jsonObject(with: Data(asJSON.stdout.utf8)) as? [String: Any])?["image"] as? String == "rootfs.cpio.gz")
     }
 
+    @Test func listsAPrivateKeyShippedInTwoReleases() throws {
+        let directory = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let key = directory.appendingPathComponent("shared.key").path
+        try Self.shell("openssl genpkey -algorithm ed25519 -out '\(key)'")
+        let first = try Self.buildImage(in: directory.appendingPathComponent("a"), key: key)
+        let second = try Self.buildImage(in: directory.appendingPathComponent("b"), key: key)
+        let cli = try MatchCommandTests.demo()
+        defer { cli.remove() }
+        let org = ["--org", "Lumen Devices Ltd"]
+        #expect(try cli.run(["firmware", "keys"] + org).stdout.contains("no key or certificate occurs in more than one release"))
+        for (image, release) in [(first, "3.0.1"), (second, "3.2.0")] {
+            let result = try cli.run(["firmware", "analyze", image, "--product", "LC-200", "--release", release] + org)
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stdout.contains(", 1 keys and "))
+        }
+        let listed = try cli.run(["firmware", "keys", "--format", "json"] + org)
+        let shared = try #require(try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]])
+        #expect(shared.count == 1)
+        #expect(shared.first?["releases"] as? [String] == ["LC-200 3.0.1", "LC-200 3.2.0"])
+        #expect(shared.first?["files"] as? [String] == ["/etc/ssl/private/device.key"])
+        #expect(shared.first?["algorithm"] as? String == "Ed25519")
+        let rival = try cli.run(["org", "create", "Rival Cameras plc", "--kind", "manufacturer"])
+        #expect(rival.status == 0)
+        #expect(try cli.run(["firmware", "keys", "--org", "Rival Cameras plc"]).stdout.contains("no key or certificate occurs"))
+    }
+
     @Test func explainsABrokenImageInOneLine() throws {
         let directory = try Self.scratch()
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -106,7 +134,7 @@ import Testing
         #expect(try cli.run(["org", "create", "Rival Cameras plc", "--kind", "manufacturer"]).status == 0)
         let stored = try cli.run(["firmware", "analyze", image, "--org", org, "--product", "LC-200", "--release", "3.0.1"])
         #expect(stored.status == 0, "\(stored.stderr)")
-        #expect(stored.stdout.contains("stored 1 components and 4 findings for LC-200 3.0.1 of Lumen Devices Ltd"))
+        #expect(stored.stdout.contains("stored 1 components, 0 keys and 4 findings for LC-200 3.0.1 of Lumen Devices Ltd"))
         let again = try cli.run(["firmware", "analyze", image, "--org", org, "--product", "LC-200", "--release", "3.0.1"])
         #expect(again.status == 0, "\(again.stderr)")
         let wrong = try cli.run(["firmware", "analyze", image, "--org", org, "--product", "LC-200", "--release", "9.9"])

@@ -84,4 +84,28 @@ import Testing
             #expect(try await store.components(model: "LC-200", version: "2.4.1", organisation: nil, for: tenants.owner).isEmpty)
         }
     }
+
+    @Test(arguments: TestBackend.available)
+    func findsKeysSharedBetweenReleasesOfOneOrganisationOnly(_ backend: TestBackend) async throws {
+        try await withTestDatabase(backend) { test in
+            let store = test.store()
+            let tenants = try await Tenants.make(in: store)
+            _ = try await store.importInventory(try SampleFleet.document(), by: tenants.owner, origin: .commandLine)
+            let shared = FirmwareKeyRecord(fingerprint: "aa11", kind: "private-key", algorithm: "RSA", file: "/etc/ssl/server.key")
+            let own = FirmwareKeyRecord(fingerprint: "bb22", kind: "certificate", algorithm: "EC", file: "/etc/ssl/own.pem")
+            for (version, keys) in [("1.9.0", [shared]), ("2.4.1", [shared, own])] {
+                try await store.recordFirmwareAnalysis(
+                    model: "LC-200", version: version, components: [], keys: keys, by: tenants.owner, origin: .commandLine
+                ) { _ in [] }
+            }
+            let found = try await store.sharedFirmwareKeys(organisation: nil, for: tenants.owner)
+            #expect(found.map(\.fingerprint) == ["aa11"])
+            #expect(found.first?.releases == ["LC-200 1.9.0", "LC-200 2.4.1"])
+            #expect(try await store.sharedFirmwareKeys(organisation: tenants.operatorOrg.id, for: tenants.insurer).count == 1)
+            #expect(try await store.sharedFirmwareKeys(organisation: nil, for: tenants.otherOperatorOwner).isEmpty)
+            await #expect(throws: AccessError.self) {
+                try await store.sharedFirmwareKeys(organisation: tenants.operatorOrg.id, for: tenants.otherOperatorOwner)
+            }
+        }
+    }
 }

@@ -6,7 +6,8 @@ import Foundation
 
 struct FirmwareCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "firmware", abstract: "Inspect firmware images: unpacking, credentials, components, keys, services.", subcommands: [Analyze.self]
+        commandName: "firmware", abstract: "Inspect firmware images: unpacking, credentials, components, keys, services.",
+        subcommands: [Analyze.self, Keys.self]
     )
 
     struct Analyze: AsyncParsableCommand {
@@ -101,17 +102,21 @@ struct FirmwareCommand: AsyncParsableCommand {
                     ComponentInput(name: $0.name, version: $0.version, supplier: nil, purl: $0.purl, cpe: $0.cpe)
                 }
                 let findings = report.findings
+                let keys = report.keys.map {
+                    FirmwareKeyRecord(fingerprint: $0.fingerprint, kind: $0.kind.rawValue, algorithm: $0.algorithm, file: $0.file)
+                }
                 let version = report.signatureSetVersion
                 do {
                     try await store.recordFirmwareAnalysis(
-                        model: product, version: release, components: components, by: principal, origin: .commandLine
+                        model: product, version: release, components: components, keys: keys, by: principal, origin: .commandLine
                     ) { releaseID in
                         findings.map { Self.finding($0, organisation: organisation.id, release: releaseID, observedAt: now, rules: version) }
                     }
                 } catch let error as AccessError {
                     throw CLIError("\(organisation.name): \(error)")
                 }
-                return "stored \(components.count) components and \(findings.count) findings for \(product) \(release) of \(organisation.name)"
+                return
+                    "stored \(components.count) components, \(keys.count) keys and \(findings.count) findings for \(product) \(release) of \(organisation.name)"
             }
         }
 
@@ -168,6 +173,49 @@ struct FirmwareCommand: AsyncParsableCommand {
             print(
                 "\n\(report.components.count) components, \(report.keys.count) keys and certificates, \(report.findings.count) findings\(counts.isEmpty ? "" : " (\(counts))")"
             )
+        }
+    }
+}
+
+extension FirmwareCommand {
+    struct Keys: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List private keys and certificates that ship in more than one release of an organisation.",
+            discussion: """
+                Keys are recorded by 'bulwark firmware analyze --org --product --release', by SHA-256 fingerprint. A private
+                key found in two releases (or two products) is held by every device that runs either.
+
+                Examples:
+                  bulwark firmware keys --org "Lumen Devices Ltd"
+                  bulwark firmware keys --org "Lumen Devices Ltd" --format json
+                """)
+
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var organisation: OrganisationOption
+        @Option(help: "table or json.") var format: OutputFormat = .table
+
+        func run() async throws {
+            let shared = try await database.withStore { store -> [SharedFirmwareKey] in
+                let org = try await organisation.resolve(in: store)
+                return try await store.sharedFirmwareKeys(organisation: org.id, for: try await store.systemPrincipal(for: org))
+            }
+            switch format {
+            case .json: print(try Terminal.json(shared))
+            case .table:
+                guard !shared.isEmpty else {
+                    print("no key or certificate occurs in more than one release")
+                    return
+                }
+                print(
+                    Terminal.table(
+                        ["FINGERPRINT", "KIND", "ALGORITHM", "RELEASES", "FILES"],
+                        shared.map {
+                            [
+                                String($0.fingerprint.prefix(16)) + "…", $0.kind, $0.algorithm, $0.releases.joined(separator: ", "),
+                                $0.files.joined(separator: ", "),
+                            ]
+                        }))
+            }
         }
     }
 }
