@@ -142,7 +142,9 @@ let package = Package(
         .testTarget(
             name: "BulwarkFirmwareTests", dependencies: ["BulwarkFirmware", "BulwarkCore", "BulwarkVulnerability"], swiftSettings: swiftSettings),
         .testTarget(name: "BulwarkNetworkTests", dependencies: ["BulwarkNetwork", "BulwarkCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "BulwarkLedgerTests", dependencies: ["BulwarkLedger"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BulwarkLedgerTests", dependencies: ["BulwarkLedger", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "BulwarkStoreTests",
             dependencies: ["BulwarkStore", "BulwarkCore", "BulwarkVulnerability", "BulwarkLedger", .product(name: "SQLKit", package: "sql-kit")],
@@ -159,12 +161,13 @@ let package = Package(
         .testTarget(
             name: "BulwarkBrowserTests",
             dependencies: [
-                "BulwarkServer", "BulwarkStore", "BulwarkCore", "BulwarkVulnerability", .product(name: "Hummingbird", package: "hummingbird"),
+                "BulwarkServer", "BulwarkStore", "BulwarkCore", "BulwarkVulnerability", "BulwarkLedger", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "BulwarkCLITests", dependencies: ["BulwarkCLI", "BulwarkStore", "BulwarkCore", "BulwarkLedger"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BulwarkCLITests", dependencies: ["BulwarkCLI", "BulwarkStore", "BulwarkCore", "BulwarkLedger"], swiftSettings: swiftSettings),
     ]
 )

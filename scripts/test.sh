@@ -30,7 +30,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-echo "==> installing the Python reference packages (cvss, univers) the differential tests run"
+echo "==> installing the Python reference packages the tests compare against (cvss, univers, cyclonedx-python-lib)"
 python3 -m pip install -q --disable-pip-version-check cvss univers 'cyclonedx-python-lib[json-validation]'
 
 echo "==> starting a throw-away PostgreSQL on 127.0.0.1"

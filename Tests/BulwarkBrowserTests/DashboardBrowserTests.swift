@@ -1,9 +1,12 @@
 import BulwarkCore
+import BulwarkLedger
 import BulwarkServer
 import BulwarkStore
 import BulwarkVulnerability
 import Foundation
+import HTTPTypes
 import Hummingbird
+import HummingbirdTesting
 import NIOCore
 import ServiceLifecycle
 import Testing
@@ -44,6 +47,8 @@ enum BrowserEnvironment {
     func browse(store: SQLStore, chromedriver: String, chromium: String) async throws {
         try await store.migrate()
         _ = try await DemoWorld(store: store, hasher: PasswordHasher(cost: 4)).create(password: "browser-test-password")
+        let ledgerKey = try NoteSigningKey(generatingFor: "bulwark.test/ledger")
+        _ = try await store.publishLedgerCheckpoint(origin: "bulwark.test/ledger", signers: [ledgerKey])
         let operatorOrg = try #require(try await store.organisation(named: DemoWorld.operatorName))
         let principal = try await store.systemPrincipal(for: operatorOrg)
         let overview = try await store.fleetOverview(organisation: nil, for: principal, on: CalendarDay(Date()))
@@ -99,6 +104,25 @@ enum BrowserEnvironment {
             #expect(heading.contains("Lumen"))
             #expect(try await browser.text(of: "ul.findings").contains("Default password"))
             try await Self.keep(try await browser.screenshot(), name: "device.png")
+
+            // Each finding is in the evidence ledger; its link gives the proof bundle, fetched as the browser would
+            // with its session cookie (the browser itself would save the file rather than show it).
+            let links = try await browser.elements("ul.findings a.bundle")
+            #expect(links.count == (try await browser.elements("ul.findings li.finding")).count)
+            let href = try #require(try await browser.attribute("href", of: "ul.findings a.bundle"))
+            #expect(href.hasPrefix("/ledger/entries/") && href.hasSuffix("/bundle"))
+            let cookie = try #require(try await browser.cookie(named: "bulwark_session"))
+            let client = TestClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(60)))
+            client.connect()
+            let download = try await client.execute(
+                .init(href, method: .get, authority: "127.0.0.1:\(port)", headers: [.cookie: "bulwark_session=\(cookie)"], body: nil))
+            try? await client.shutdown()
+            #expect(download.status == .ok)
+            let bundle = try ProofBundle(data: Data(try #require(download.body).readableBytesView))
+            let verdict = try bundle.verify(keys: [ledgerKey.verifierKey], quorum: 1)
+            #expect(verdict.entry.kind == "finding")
+            #expect(verdict.entry.organisation == operatorOrg.id.rawValue)
+
             let serial = try #require(heading.split(separator: " ").last.map(String.init))
             let advice = try await store.updateAdvice(serial: serial, organisation: nil, for: principal)
             #expect(try await browser.text(of: "#update-reason") == advice.reason)

@@ -57,6 +57,18 @@ struct WebDriver {
         return try await Self.request(sessionURL.appendingPathComponent("element/\(id)/text"), method: "GET", body: nil) as? String ?? ""
     }
 
+    /// An attribute of the first element matching a CSS selector, as the page's HTML has it.
+    func attribute(_ name: String, of selector: String) async throws -> String? {
+        let id = try await element(selector)
+        return try await Self.request(sessionURL.appendingPathComponent("element/\(id)/attribute/\(name)"), method: "GET", body: nil) as? String
+    }
+
+    /// The value of one of the browser's cookies for the current page.
+    func cookie(named name: String) async throws -> String? {
+        let value = try await Self.request(sessionURL.appendingPathComponent("cookie/\(name)"), method: "GET", body: nil) as? [String: Any]
+        return value?["value"] as? String
+    }
+
     func type(_ text: String, into selector: String) async throws {
         let id = try await element(selector)
         _ = try await Self.request(sessionURL.appendingPathComponent("element/\(id)/value"), method: "POST", body: ["text": text])

@@ -50,6 +50,9 @@ import Darwin
         #expect(try cli.run(["ledger", "prove", "0", "--output", bundle]).status == 0)
         let logKey = "\(keys)/bulwark.local_ledger.pub"
         let witnessKey = try String(contentsOfFile: "\(keys)/witness.test.pub", encoding: .utf8).trimmingCharacters(in: .newlines)
+        // A cosigner verifier key: its key part is base64 of 0x04 and the key.
+        #expect(Data(base64Encoded: String(witnessKey.split(separator: "+", maxSplits: 2)[2]))?.first == 0x04)
+        #expect(try SignedNote(parsing: checkpoint.stdout).cosignatureTime(of: try NoteVerifierKey(witnessKey)) != nil)
         let verified = try cli.run(["ledger", "verify", bundle, "--key", logKey, "--key", witnessKey, "--quorum", "2"], withDatabase: false)
         #expect(verified.status == 0, "\(verified.stderr)")
         #expect(verified.stdout.contains("verified: evidence.file entry"))
@@ -144,10 +147,16 @@ import Darwin
         #expect(acknowledged == Array(0..<UInt64(acknowledged.count)))
 
         let store = SQLStore(database: try Database.open(cli.database))
-        let key = try NoteVerifierKey(try String(contentsOfFile: "\(keys)/bulwark.local_ledger.pub", encoding: .utf8))
-        let check = try await store.verifyLedger(keys: [key])
-        let size = try await store.ledgerSize()
+        // Closed whether verification succeeds or throws: a pool dropped unclosed stops the whole test process.
+        let outcome: Result<(LedgerCheck, UInt64), any Error>
+        do {
+            let key = try NoteVerifierKey(try String(contentsOfFile: "\(keys)/bulwark.local_ledger.pub", encoding: .utf8))
+            outcome = .success((try await store.verifyLedger(keys: [key]), try await store.ledgerSize()))
+        } catch {
+            outcome = .failure(error)
+        }
         await store.database.close()
+        let (check, size) = try outcome.get()
         #expect(size >= UInt64(acknowledged.count))
         #expect(size < UInt64(written), "the appender had finished its input before the kill; nothing was interrupted")
         #expect(check.size == size)

@@ -14,8 +14,10 @@ import Testing
         for entry in entries { frontier.append(entry.leafHash) { nodes[$0] = $1 } }
         let proof = try ProofPlan.inclusion(index: index, size: 11).assemble(ProofGenerationTests.lookup(nodes))
         let log = try NoteSigningKey(generatingFor: "bulwark.test/ledger")
-        let witness = try NoteSigningKey(generatingFor: "witness.test")
-        let note = try SignedNote(text: Checkpoint(origin: "bulwark.test/ledger", size: 11, root: frontier.root).text, signedBy: [log, witness])
+        let witness = try NoteSigningKey(generatingFor: "witness.test", type: .cosignatureV1)
+        let note = try SignedNote(
+            text: Checkpoint(origin: "bulwark.test/ledger", size: 11, root: frontier.root).text, signedBy: [log, witness],
+            at: SignedCheckpointTests.time)
         return (try ProofBundle(entry: entries[Int(index)], leafIndex: index, proof: proof, checkpoint: note), log, witness)
     }
 
@@ -42,6 +44,37 @@ import Testing
         #expect(try LedgerEntry(content: entry.content) == entry)
         #expect(throws: LedgerError.bundle("the entry is not in canonical form, so its leaf hash would not be reproducible")) {
             try LedgerEntry(content: entry.content.replacingOccurrences(of: ",", with: ", "))
+        }
+    }
+
+    /// RFC 8259 §7 escaping, written out per character, to hold the fast byte-level escaping of entries against.
+    static func reference(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20: out += "\\u00" + (scalar.value < 0x10 ? "0" : "") + String(scalar.value, radix: 16)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+
+    @Test func everyCharacterThatNeedsEscapingIsEscapedWhereverItFalls() throws {
+        var specials = (0..<0x20).map { Character(Unicode.Scalar(UInt8($0))) }
+        specials += ["\"", "\\", "\u{7F}", "é", "€", "😀"]
+        for special in specials {
+            // Every offset within and across an eight-byte word, after plain ASCII and before more of it.
+            for offset in 0..<17 {
+                let payload = String(repeating: "x", count: offset) + String(special) + String(repeating: "y", count: 9)
+                let entry = try LedgerEntry(kind: "finding", organisation: "o", recordedAt: "t", payload: payload)
+                #expect(entry.content == #"{"kind":"finding","organisation":"o","payload":"# + Self.reference(payload) + #","recordedAt":"t"}"#)
+                #expect(try LedgerEntry(content: entry.content) == entry)
+            }
         }
     }
 }

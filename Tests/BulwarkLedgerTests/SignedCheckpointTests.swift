@@ -15,6 +15,8 @@ import Testing
         """
 
     static let root = TreeHash(base64: "XcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=")!
+    /// 2026-11-22T08:00:00Z.
+    static let time = Date(timeIntervalSince1970: 1_795_334_400)
 
     @Test func theReferenceExampleKeyHasTheReferenceKeyIDAndVerifierText() throws {
         let signer = try NoteSigningKey(privateText: Self.exampleSigner)
@@ -26,7 +28,8 @@ import Testing
     @Test func signingTheReferenceTextGivesTheReferenceNote() throws {
         let signer = try NoteSigningKey(privateText: Self.exampleSigner)
         let note = try SignedNote(
-            text: "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n", signedBy: [signer])
+            text: "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n", signedBy: [signer],
+            at: Self.time)
         #expect(note.serialized == Self.exampleNote)
         #expect(try SignedNote(parsing: Self.exampleNote).verify(keys: [NoteVerifierKey(Self.exampleVerifier)], quorum: 1) == ["PeterNeumann"])
     }
@@ -46,11 +49,11 @@ import Testing
         let witness = try NoteSigningKey(generatingFor: "witness.test")
         let stranger = try NoteSigningKey(generatingFor: "stranger.test")
         let text = Checkpoint(origin: "bulwark.test/ledger", size: 8, root: Self.root).text
-        let logOnly = try SignedNote(text: text, signedBy: [log])
+        let logOnly = try SignedNote(text: text, signedBy: [log], at: Self.time)
         let keys = [log.verifierKey, witness.verifierKey]
         #expect(try logOnly.verify(keys: keys, quorum: 1) == ["bulwark.test/ledger"])
         #expect(throws: LedgerError.note("2 of 2 keys must sign; signed by bulwark.test/ledger")) { try logOnly.verify(keys: keys, quorum: 2) }
-        let both = try logOnly.cosigned(by: witness).cosigned(by: stranger)
+        let both = try logOnly.cosigned(by: witness, at: Self.time).cosigned(by: stranger, at: Self.time)
         #expect(try both.verify(keys: keys, quorum: 2) == ["bulwark.test/ledger", "witness.test"])
         #expect(throws: LedgerError.note("1 of 1 keys must sign; signed by none of the given keys")) {
             try logOnly.verify(keys: [witness.verifierKey], quorum: 1)
@@ -59,7 +62,7 @@ import Testing
 
     @Test func aChangedCheckpointFailsItsSignature() throws {
         let log = try NoteSigningKey(generatingFor: "bulwark.test/ledger")
-        let note = try SignedNote(text: Checkpoint(origin: "bulwark.test/ledger", size: 8, root: Self.root).text, signedBy: [log])
+        let note = try SignedNote(text: Checkpoint(origin: "bulwark.test/ledger", size: 8, root: Self.root).text, signedBy: [log], at: Self.time)
         let forged = try SignedNote(parsing: note.serialized.replacingOccurrences(of: "\n8\n", with: "\n9\n"))
         #expect(throws: LedgerError.note("the signature of bulwark.test/ledger does not match the text")) {
             try forged.verify(keys: [log.verifierKey], quorum: 1)

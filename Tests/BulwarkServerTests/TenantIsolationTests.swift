@@ -56,7 +56,7 @@ import Testing
         let listed = Set(routes.map { "\($0.method) \($0.path)" })
         for expected in [
             "GET /api/v1/devices", "GET /api/v1/devices/{serial}", "POST /api/v1/inventory", "GET /inventory", "GET /devices/{serial}",
-            "DELETE /api/v1/tokens/{id}", "GET /api/v1/ledger/entries/{index}/proof",
+            "DELETE /api/v1/tokens/{id}", "GET /api/v1/ledger/entries/{index}/proof", "GET /ledger/entries/{index}/bundle",
         ] {
             #expect(listed.contains(expected), "router does not list \(expected); it lists \(listed.sorted())")
         }

@@ -95,6 +95,9 @@ import Testing
             #expect(newest.action == "ledger.append")
             #expect(newest.subject == "ledger entries 23..<25")
             #expect(try await store.auditEventCount(organisation: tenants.operatorOrg.id) == events + 1)
+            // An empty batch changes nothing and so writes no audit event.
+            #expect(try await store.appendToLedger([LedgerItem](), by: tenants.owner, origin: .commandLine) == 25..<25)
+            #expect(try await store.auditEventCount(organisation: tenants.operatorOrg.id) == events + 1)
         }
     }
 
@@ -123,53 +126,104 @@ import Testing
         let table: String
         let column: String
         let key: String
+        /// Where in the stored text the changed byte lies.
+        let at: Place
         let message: String
-        var testDescription: String { "\(table) \(key)" }
+        var testDescription: String { "\(table) \(key) \(at)" }
     }
 
+    enum Place: Sendable, CustomStringConvertible {
+        /// The digit just after "evidence-N" in a bundle of entries: inside entry N.
+        case entry(Int)
+        /// The middle of a node's 64 hex digits in its tile.
+        case node(Int)
+        /// The middle of the text.
+        case middle
+
+        func range(in text: String) -> Range<Int> {
+            let bytes = Array(text.utf8)
+            switch self {
+            case .entry(let n):
+                let marker = Array("evidence-\(n).pdf".utf8)
+                let start = (0...(bytes.count - marker.count)).first { Array(bytes[$0..<$0 + marker.count]) == marker } ?? 0
+                // The whole line the marker is on.
+                let lineStart = bytes[..<start].lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0
+                let lineEnd = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
+                return lineStart..<lineEnd
+            case .node(let k): return 64 * k..<64 * (k + 1)
+            case .middle: return 0..<bytes.count
+            }
+        }
+
+        /// The one byte `changingOneStoredByteIsFoundAndNamed` flips.
+        func byte(in text: String) -> Int {
+            switch self {
+            case .entry(let n):
+                let range = range(in: text)
+                let line = String(decoding: Array(text.utf8)[range], as: UTF8.self)
+                return range.lowerBound + line.utf8.distance(from: line.startIndex, to: line.range(of: "evidence-\(n)")!.upperBound)
+            case .node(let k): return 64 * k + 32
+            case .middle: return text.utf8.count / 2
+            }
+        }
+
+        var description: String {
+            switch self {
+            case .entry(let n): "entry \(n)"
+            case .node(let k): "hash \(k)"
+            case .middle: "middle"
+            }
+        }
+    }
+
+    // The fixture's appends were 0..<10, 10..<15 and 15..<23, so entry 7 is in the bundle from 0 and entry 22 in the one
+    // from 15; node (2, 1) is hash 1 of tile (2, 0).
     static let tamperings = [
         Tampering(
-            table: "ledger_entries", column: "content", key: "idx = 7",
+            table: "ledger_entry_bundles", column: "entries", key: "first_idx = 0", at: .entry(7),
             message: "entry 7: its content does not hash to the stored leaf hash (node at level 0, index 7)"),
         Tampering(
-            table: "ledger_entries", column: "content", key: "idx = 22",
+            table: "ledger_entry_bundles", column: "entries", key: "first_idx = 15", at: .entry(22),
             message: "entry 22: its content does not hash to the stored leaf hash (node at level 0, index 22)"),
         Tampering(
-            table: "ledger_nodes", column: "hash", key: "level = 0 AND idx = 4",
+            table: "ledger_tiles", column: "hashes", key: "level = 0 AND idx = 0", at: .node(4),
             message: "entry 4: its content does not hash to the stored leaf hash (node at level 0, index 4)"),
         Tampering(
-            table: "ledger_nodes", column: "hash", key: "level = 2 AND idx = 1",
+            table: "ledger_tiles", column: "hashes", key: "level = 2 AND idx = 0", at: .node(1),
             message: "the node at level 2, index 1 does not match the hash of its children"),
         Tampering(
-            table: "ledger_nodes", column: "hash", key: "level = 4 AND idx = 0",
+            table: "ledger_tiles", column: "hashes", key: "level = 4 AND idx = 0", at: .node(0),
             message: "the node at level 4, index 0 does not match the hash of its children"),
-        Tampering(table: "ledger_checkpoints", column: "root", key: "size = 15", message: "checkpoint at size 15: its note and its columns disagree"),
+        Tampering(
+            table: "ledger_checkpoints", column: "root", key: "size = 15", at: .middle,
+            message: "checkpoint at size 15: its note and its columns disagree"),
     ]
+
+    static func stored(_ tampering: Tampering, _ store: SQLStore) async throws -> String {
+        let select = "SELECT \(tampering.column) AS v FROM \(tampering.table) WHERE \(tampering.key)"
+        return try #require(
+            try await store.database.withConnection { try await $0.raw(SQLQueryString(select)).first()?.decode(column: "v", as: String.self) })
+    }
+
+    static func store(_ text: String, for tampering: Tampering, _ store: SQLStore) async throws {
+        try await store.database.withConnection { db in
+            try await db.raw(
+                "UPDATE \(unsafeRaw: tampering.table) SET \(unsafeRaw: tampering.column) = \(bind: text) WHERE \(unsafeRaw: tampering.key)"
+            ).run()
+        }
+    }
 
     @Test(arguments: TestBackend.available, tamperings)
     func changingOneStoredByteIsFoundAndNamed(_ backend: TestBackend, _ tampering: Tampering) async throws {
         try await Self.withLedger(backend) { store, _, _ async throws in
-            let db = store.database
-            let select = "SELECT \(tampering.column) AS v FROM \(tampering.table) WHERE \(tampering.key)"
-            let original = try #require(
-                try await db.withConnection { try await $0.raw(SQLQueryString(select)).first()?.decode(column: "v", as: String.self) })
-            // Flip one character in the middle, keeping the text valid (hex stays hex, JSON stays JSON in the name).
+            let original = try await Self.stored(tampering, store)
+            // Flip one character, keeping the text valid (hex stays hex, JSON stays JSON in the name).
             var bytes = Array(original.utf8)
-            let name = original.range(of: "evidence-")
-            let at = name.map { original.utf8.distance(from: original.startIndex, to: $0.upperBound) } ?? bytes.count / 2
+            let at = tampering.at.byte(in: original)
             bytes[at] = bytes[at] == UInt8(ascii: "1") ? UInt8(ascii: "2") : UInt8(ascii: "1")
-            let changed = String(decoding: bytes, as: UTF8.self)
-            try await db.withConnection { db in
-                try await db.raw(
-                    "UPDATE \(unsafeRaw: tampering.table) SET \(unsafeRaw: tampering.column) = \(bind: changed) WHERE \(unsafeRaw: tampering.key)"
-                ).run()
-            }
+            try await Self.store(String(decoding: bytes, as: UTF8.self), for: tampering, store)
             await #expect(throws: LedgerError.tampered(tampering.message)) { try await store.verifyLedger() }
-            try await db.withConnection { db in
-                try await db.raw(
-                    "UPDATE \(unsafeRaw: tampering.table) SET \(unsafeRaw: tampering.column) = \(bind: original) WHERE \(unsafeRaw: tampering.key)"
-                ).run()
-            }
+            try await Self.store(original, for: tampering, store)
             #expect(try await store.verifyLedger().size == 23)
         }
     }
@@ -178,34 +232,112 @@ import Testing
     func everyByteOfAnEntryAndOfANodeIsCovered(_ backend: TestBackend) async throws {
         try await Self.withLedger(backend) { store, _, _ async throws in
             let targets = [
-                ("ledger_entries", "content", "idx = 7", "entry 7:"),
-                ("ledger_nodes", "hash", "level = 1 AND idx = 2", "the node at level 1, index 2"),
+                (Tampering(table: "ledger_entry_bundles", column: "entries", key: "first_idx = 0", at: .entry(7), message: ""), "entry 7:"),
+                (
+                    Tampering(table: "ledger_tiles", column: "hashes", key: "level = 1 AND idx = 0", at: .node(2), message: ""),
+                    "the node at level 1, index 2"
+                ),
             ]
-            for (table, column, key, place) in targets {
-                let select = "SELECT \(column) AS v FROM \(table) WHERE \(key)"
-                let original = try #require(
-                    try await store.database.withConnection { try await $0.raw(SQLQueryString(select)).first()?.decode(column: "v", as: String.self) }
-                )
-                for offset in 0..<original.utf8.count {
+            for (target, place) in targets {
+                let original = try await Self.stored(target, store)
+                let range = target.at.range(in: original)
+                #expect(range.count > 60)
+                for offset in range {
                     var bytes = Array(original.utf8)
                     bytes[offset] = bytes[offset] == UInt8(ascii: "a") ? UInt8(ascii: "b") : UInt8(ascii: "a")
-                    let changed = String(decoding: bytes, as: UTF8.self)
-                    try await store.database.withConnection { db in
-                        try await db.raw("UPDATE \(unsafeRaw: table) SET \(unsafeRaw: column) = \(bind: changed) WHERE \(unsafeRaw: key)").run()
-                    }
+                    try await Self.store(String(decoding: bytes, as: UTF8.self), for: target, store)
                     do {
                         _ = try await store.verifyLedger()
-                        Issue.record("changing byte \(offset) of \(table) \(key) went unnoticed")
+                        Issue.record("changing byte \(offset) of \(target.table) \(target.key) went unnoticed")
                     } catch let error as LedgerError {
                         guard case .tampered(let message) = error else { throw error }
-                        #expect(message.hasPrefix(place), "byte \(offset) of \(table) \(key): \(message)")
+                        #expect(message.hasPrefix(place), "byte \(offset) of \(target.table) \(target.key): \(message)")
                     }
                 }
-                try await store.database.withConnection { db in
-                    try await db.raw("UPDATE \(unsafeRaw: table) SET \(unsafeRaw: column) = \(bind: original) WHERE \(unsafeRaw: key)").run()
-                }
+                try await Self.store(original, for: target, store)
             }
             #expect(try await store.verifyLedger().size == 23)
+        }
+    }
+
+    @Test(arguments: TestBackend.available)
+    func aTileOfTheWrongLengthOrAStrayBundleIsNamed(_ backend: TestBackend) async throws {
+        try await Self.withLedger(backend) { store, tenants, _ async throws in
+            let tile = Tampering(table: "ledger_tiles", column: "hashes", key: "level = 1 AND idx = 0", at: .middle, message: "")
+            let original = try await Self.stored(tile, store)
+            try await Self.store(String(original.dropLast(64)), for: tile, store)
+            await #expect(
+                throws: LedgerError.tampered("the tile at level 1, index 0 holds 640 hex digits; a ledger of 23 entries has 11 hashes there")
+            ) {
+                try await store.verifyLedger()
+            }
+            try await Self.store(original, for: tile, store)
+            try await store.database.withConnection { db in
+                try await db.raw(
+                    "INSERT INTO ledger_entry_bundles (first_idx, count, org_id, entries) VALUES (23, 1, \(bind: tenants.operatorOrg.id.rawValue), 'x')"
+                ).run()
+            }
+            await #expect(throws: LedgerError.tampered("entries are stored beyond the ledger's 23 entries")) { try await store.verifyLedger() }
+        }
+    }
+
+    /// A ledger written in the one-row-per-entry-and-node layout of migration 4 is carried into tiles by migration 8.
+    @Test(arguments: TestBackend.available)
+    func aLedgerInTheOldLayoutIsConvertedAndStillProves(_ backend: TestBackend) async throws {
+        try await withTestDatabase(backend, migrate: false) { test in
+            let store = test.store()
+            try await Migrator(database: test.database, migrations: Schema.migrations.filter { $0.version < 8 }).migrate(now: "2026-11-22T08:00:00Z")
+            let tenants = try await Tenants.make(in: store)
+            let organisation = tenants.operatorOrg.id.rawValue
+            let entries = try Self.items(0..<300).map {
+                try LedgerEntry(kind: $0.kind, organisation: organisation, recordedAt: "2026-11-22T08:00:00Z", payload: $0.payload)
+            }
+            var frontier = TreeFrontier()
+            var nodes: [(NodePosition, TreeHash)] = []
+            for entry in entries { frontier.append(entry.leafHash) { nodes.append(($0, $1)) } }
+            let oldNodes = nodes
+            let oldRoot = frontier.root
+            try await test.database.withConnection { db in
+                for (index, entry) in entries.enumerated() {
+                    try await db.raw(
+                        """
+                        INSERT INTO ledger_entries (idx, org_id, kind, recorded_at, content)
+                        VALUES (\(bind: index), \(bind: organisation), \(bind: entry.kind), \(bind: entry.recordedAt), \(bind: entry.content))
+                        """
+                    ).run()
+                }
+                for (position, hash) in oldNodes {
+                    try await db.raw(
+                        "INSERT INTO ledger_nodes (level, idx, hash) VALUES (\(bind: position.level), \(bind: Int(position.index)), \(bind: hash.hex))"
+                    ).run()
+                }
+                try await db.raw("UPDATE ledger_head SET size = 300 WHERE id = 1").run()
+            }
+            // A checkpoint published before the migration, as the code of that layout stored it.
+            let key = try NoteSigningKey(generatingFor: Self.origin)
+            let before = try SignedNote(
+                text: Checkpoint(origin: Self.origin, size: 300, root: frontier.root).text, signedBy: [key], at: TestDatabase.start)
+            try await test.database.withConnection { db in
+                try await db.raw(
+                    """
+                    INSERT INTO ledger_checkpoints (size, root, note, created_at)
+                    VALUES (300, \(bind: oldRoot.hex), \(bind: before.serialized), '2026-11-22T08:00:00Z')
+                    """
+                ).run()
+            }
+            try await store.migrate()
+            let check = try await store.verifyLedger(keys: [key.verifierKey])
+            #expect(check.size == 300)
+            #expect(check.root == frontier.root)
+            #expect(check.checkpointSizes == [300])
+            #expect(try await store.ledgerProofBundle(257, for: tenants.viewer).verify(keys: [key.verifierKey], quorum: 1).entry == entries[257])
+            #expect(try await store.appendToLedger(try Self.items(300..<310), by: tenants.analyst, origin: .commandLine) == 300..<310)
+            _ = try await store.publishLedgerCheckpoint(origin: Self.origin, signers: [key])
+            let after = try #require(try await store.latestLedgerCheckpoint())
+            let proof = try await store.ledgerConsistencyProof(from: 300, to: 310)
+            try ProofVerifier.verifyConsistency(
+                size1: 300, size2: 310, proof: proof, root1: try Checkpoint(text: before.text).root, root2: try Checkpoint(text: after.text).root)
+            #expect(try await store.verifyLedger(keys: [key.verifierKey]).checkpointSizes == [300, 310])
         }
     }
 }

@@ -104,8 +104,9 @@ struct LedgerCommand: AsyncParsableCommand {
             abstract: "Sign and publish a checkpoint of the whole ledger (C2SP tlog-checkpoint as a signed note).",
             discussion: """
                 The log's Ed25519 key (named after --origin) is created on first use in --key-dir with mode 0600, beside its \
-                verifier key (.pub) for anyone who checks. --witness adds co-signatures from further keys, so that a verifier \
-                can demand a quorum. Publishing again at the same size adds only missing witness signatures.
+                verifier key (.pub) for anyone who checks. --witness adds C2SP tlog-cosignature/v1 cosignatures from further \
+                keys (verifier keys of type 0x04), so that a verifier can demand a quorum. Publishing again at the same size \
+                adds only missing witness cosignatures.
 
                 Examples:
                   bulwark ledger checkpoint
@@ -114,13 +115,13 @@ struct LedgerCommand: AsyncParsableCommand {
 
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var keys: LedgerKeyOptions
-        @Option(name: .customLong("witness"), help: ArgumentHelp("A witness key to co-sign with; repeatable.", valueName: "name"))
+        @Option(name: .customLong("witness"), help: ArgumentHelp("A witness key to cosign with (cosignature/v1); repeatable.", valueName: "name"))
         var witnesses: [String] = []
 
         func run() async throws {
             let signers =
                 try [keys.signingKey(named: keys.origin, database: database.resolved)]
-                + witnesses.map { try keys.signingKey(named: $0, database: database.resolved) }
+                + witnesses.map { try keys.signingKey(named: $0, type: .cosignatureV1, database: database.resolved) }
             try await database.withStore { store in
                 let note = try await store.publishLedgerCheckpoint(origin: keys.origin, signers: signers)
                 print(note.serialized, terminator: "")

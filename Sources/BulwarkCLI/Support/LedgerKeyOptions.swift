@@ -32,23 +32,33 @@ struct LedgerKeyOptions: ParsableArguments {
     }
 
     /// The signing key named `name`, created with restrictive permissions if it does not exist yet.
-    func signingKey(named name: String, database: String) throws -> NoteSigningKey {
+    ///
+    /// `type` is what the key signs as: the log signs plain notes, a witness makes tlog-cosignature/v1 cosignatures. A
+    /// witness key kept from before cosignatures (type 0x01 in its file) cosigns with the same seed, and its `.pub` file
+    /// is rewritten to the cosigner verifier key (type 0x04) that checks those cosignatures.
+    func signingKey(named name: String, type: NoteSignatureType = .ed25519, database: String) throws -> NoteSigningKey {
         let directory = directory(for: database)
         let file = "\(directory)/\(Self.fileName(name)).key"
         if FileManager.default.fileExists(atPath: file) {
-            var info = stat()
-            if stat(file, &info) == 0, info.st_mode & 0o077 != 0 {
-                throw CLIError("\(file) may be read by others (mode \(String(info.st_mode & 0o777, radix: 8))); run chmod 600 \(file)")
+            if let mode = (try? FileManager.default.attributesOfItem(atPath: file))?[.posixPermissions] as? Int, mode & 0o077 != 0 {
+                throw CLIError("\(file) may be read by others (mode \(String(mode & 0o777, radix: 8))); run chmod 600 \(file)")
             }
             guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { throw CLIError("cannot read \(file)") }
-            return try NoteSigningKey(privateText: text)
+            let stored = try NoteSigningKey(privateText: text)
+            guard stored.type != type else { return stored }
+            let key = stored.signing(as: type)
+            let verifierFile = "\(directory)/\(Self.fileName(name)).pub"
+            try (key.verifierKey.description + "\n").write(toFile: verifierFile, atomically: true, encoding: .utf8)
+            Terminal.printError(
+                "\(file) signs as type 0x\(String(format: "%02x", type.rawValue)) here; wrote its verifier key \(key.verifierKey) to \(verifierFile)")
+            return key
         }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let key = try NoteSigningKey(generatingFor: name)
+        let key = try NoteSigningKey(generatingFor: name, type: type)
         // O_EXCL: two processes starting at once must not both write a key; the loser reads the winner's.
         let fd = open(file, O_WRONLY | O_CREAT | O_EXCL, 0o600)
         guard fd >= 0 else {
-            if errno == EEXIST { return try signingKey(named: name, database: database) }
+            if errno == EEXIST { return try signingKey(named: name, type: type, database: database) }
             throw CLIError("cannot create \(file): \(String(cString: strerror(errno)))")
         }
         let bytes = Array((key.privateText + "\n").utf8)

@@ -24,9 +24,7 @@ public struct LedgerEntry: Hashable, Sendable {
     public let payload: String
 
     public init(kind: String, organisation: String, recordedAt: String, payload: String) throws(LedgerError) {
-        guard !kind.isEmpty, kind.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-") }) else {
-            throw .bundle("entry kind \"\(kind)\" must be lowercase words joined by dots or hyphens")
-        }
+        try Self.checkKind(kind)
         self.kind = kind
         self.organisation = organisation
         self.recordedAt = recordedAt
@@ -43,11 +41,37 @@ public struct LedgerEntry: Hashable, Sendable {
 
     /// The bytes hashed as the leaf: `{"kind":…,"organisation":…,"payload":…,"recordedAt":…}` with the payload as a string.
     public var content: String {
-        "{\"kind\":\(Self.quote(kind)),\"organisation\":\(Self.quote(organisation)),\"payload\":\(Self.quote(payload)),\"recordedAt\":\(Self.quote(recordedAt))}"
+        var bytes: [UInt8] = []
+        Self.appendContent(kind: kind, organisation: organisation, recordedAt: recordedAt, payload: payload, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// RFC 9162 §2.1.1 leaf hash of `content`.
     public var leafHash: TreeHash { MerkleTree.leafHash(Array(content.utf8)) }
+
+    /// Writes the canonical content of an entry with these fields to the end of `out`, byte for byte what `content` is.
+    ///
+    /// Appends of many entries build their stored text and leaf hashes from one buffer this way, with no `String` per entry.
+    /// The kind is not checked here; `checkKind(_:)` does that once per kind.
+    public static func appendContent(kind: String, organisation: String, recordedAt: String, payload: String, to out: inout [UInt8]) {
+        out.reserveCapacity(out.count + payload.utf8.count + kind.utf8.count + organisation.utf8.count + recordedAt.utf8.count + 64)
+        out.append(contentsOf: #"{"kind":"#.utf8)
+        quote(kind, to: &out)
+        out.append(contentsOf: #","organisation":"#.utf8)
+        quote(organisation, to: &out)
+        out.append(contentsOf: #","payload":"#.utf8)
+        quote(payload, to: &out)
+        out.append(contentsOf: #","recordedAt":"#.utf8)
+        quote(recordedAt, to: &out)
+        out.append(UInt8(ascii: "}"))
+    }
+
+    /// Refuses a kind that is not lowercase words joined by dots or hyphens.
+    public static func checkKind(_ kind: String) throws(LedgerError) {
+        guard !kind.isEmpty, kind.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-") }) else {
+            throw .bundle("entry kind \"\(kind)\" must be lowercase words joined by dots or hyphens")
+        }
+    }
 
     /// Reads an entry from its content; the text must be exactly the canonical rendering.
     public init(content: String) throws(LedgerError) {
@@ -66,19 +90,62 @@ public struct LedgerEntry: Hashable, Sendable {
 
     /// RFC 8259 §7 string escaping: quote, backslash and control characters; everything else as UTF-8.
     static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
+        var out: [UInt8] = []
+        quote(text, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Whether any of eight bytes is a control character, a quote or a backslash (bit tricks after "Bit Twiddling
+    /// Hacks", "determine if a word has a byte less than n"); a false alarm only sends the word down the byte path.
+    @inline(__always)
+    static func mayNeedEscape(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        func hasZeroByte(_ x: UInt64) -> Bool { (x &- ones) & ~x & highs != 0 }
+        let control = (word &- ones &* 0x20) & ~word & highs != 0
+        return control || hasZeroByte(word ^ (ones &* 0x22)) || hasZeroByte(word ^ (ones &* 0x5C))
+    }
+
+    /// `quote(_:)` into a byte buffer. Runs of bytes that need no escape are copied whole, so a long payload costs
+    /// about one pass and a copy.
+    static func quote(_ text: String, to out: inout [UInt8]) {
+        var text = text
+        text.withUTF8 { bytes in
+            out.append(UInt8(ascii: "\""))
+            var runStart = 0
+            var index = 0
+            while index < bytes.count {
+                // Eight bytes at a time while none of them needs an escape (the usual case in long payloads).
+                while index + 8 <= bytes.count {
+                    let word = UnsafeRawPointer(bytes.baseAddress! + index).loadUnaligned(as: UInt64.self)
+                    guard !Self.mayNeedEscape(word) else { break }
+                    index += 8
+                }
+                guard index < bytes.count else { break }
+                let byte = bytes[index]
+                if byte >= 0x20 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") {
+                    index += 1
+                    continue
+                }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
+                switch byte {
+                case UInt8(ascii: "\""): out.append(contentsOf: #"\""#.utf8)
+                case UInt8(ascii: "\\"): out.append(contentsOf: #"\\"#.utf8)
+                case UInt8(ascii: "\n"): out.append(contentsOf: #"\n"#.utf8)
+                case UInt8(ascii: "\r"): out.append(contentsOf: #"\r"#.utf8)
+                case UInt8(ascii: "\t"): out.append(contentsOf: #"\t"#.utf8)
+                default:
+                    let digits = Array("0123456789abcdef".utf8)
+                    out.append(contentsOf: #"\u00"#.utf8)
+                    out.append(digits[Int(byte >> 4)])
+                    out.append(digits[Int(byte & 0x0F)])
+                }
+                index += 1
+                runStart = index
             }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
+            out.append(UInt8(ascii: "\""))
         }
-        return out + "\""
     }
 }
 

@@ -11,6 +11,14 @@ public enum MerkleTree {
         return TreeHash(digest: hasher.finalize())
     }
 
+    /// `leafHash(_:)` of bytes in memory, for appends that hash many entries out of one buffer.
+    public static func leafHash(_ data: UnsafeRawBufferPointer) -> TreeHash {
+        var hasher = SHA256()
+        hasher.update(data: [0x00] as [UInt8])
+        hasher.update(bufferPointer: data)
+        return TreeHash(digest: hasher.finalize())
+    }
+
     /// RFC 9162 §2.1.1: MTH(D[n]) = SHA-256(0x01 || MTH(D[0:k]) || MTH(D[k:n])).
     public static func nodeHash(_ left: TreeHash, _ right: TreeHash) -> TreeHash {
         var hasher = SHA256()

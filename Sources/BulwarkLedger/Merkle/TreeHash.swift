@@ -30,11 +30,19 @@ public struct TreeHash: Hashable, Sendable, CustomStringConvertible {
 
     /// Reads 64 lowercase or uppercase hex digits; nil otherwise.
     public init?(hex: String) {
-        let utf8 = Array(hex.utf8)
-        guard utf8.count == TreeHash.size * 2 else { return nil }
+        self.init(hexDigits: hex.utf8)
+    }
+
+    /// Reads 64 hex digits given as UTF-8 bytes (a slice of a stored tile, say); nil otherwise.
+    public init?<Digits: Collection<UInt8>>(hexDigits: Digits) {
+        guard hexDigits.count == TreeHash.size * 2 else { return nil }
         var bytes = [UInt8](repeating: 0, count: TreeHash.size)
+        var digit = hexDigits.startIndex
         for index in 0..<TreeHash.size {
-            guard let high = Self.nibble(utf8[2 * index]), let low = Self.nibble(utf8[2 * index + 1]) else { return nil }
+            guard let high = Self.nibble(hexDigits[digit]) else { return nil }
+            digit = hexDigits.index(after: digit)
+            guard let low = Self.nibble(hexDigits[digit]) else { return nil }
+            digit = hexDigits.index(after: digit)
             bytes[index] = high << 4 | low
         }
         self.bytes = bytes
@@ -44,14 +52,31 @@ public struct TreeHash: Hashable, Sendable, CustomStringConvertible {
 
     /// Lowercase hex, as the store keeps hashes in TEXT columns.
     public var hex: String {
-        let digits = Array("0123456789abcdef".utf8)
         var out = [UInt8]()
-        out.reserveCapacity(TreeHash.size * 2)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
-        }
+        appendHex(to: &out)
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Writes the 64 lowercase hex digits of `hex` to the end of `out`.
+    public func appendHex(to out: inout [UInt8]) {
+        let start = out.count
+        // Grown once, then filled in place: appends of thousands of hashes spent most of their hex time in `append`.
+        out.append(contentsOf: repeatElement(0, count: TreeHash.size * 2))
+        out.withUnsafeMutableBufferPointer { buffer in
+            bytes.withUnsafeBufferPointer { bytes in
+                var at = start
+                for byte in bytes {
+                    buffer[at] = Self.hexDigit(byte >> 4)
+                    buffer[at + 1] = Self.hexDigit(byte & 0x0F)
+                    at += 2
+                }
+            }
+        }
+    }
+
+    @inline(__always)
+    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? nibble &+ UInt8(ascii: "0") : nibble &+ (UInt8(ascii: "a") &- 10)
     }
 
     public var description: String { base64 }

@@ -16,11 +16,11 @@ public struct SignedNote: Hashable, Sendable {
     /// signed-note: verifiers may refuse notes with more than 100 signatures.
     static let maximumSignatures = 100
 
-    /// Signs `text` with each key, in order (the log's key first, then witnesses).
-    public init(text: String, signedBy keys: [NoteSigningKey]) throws(LedgerError) {
+    /// Signs `text` with each key, in order (the log's key first, then witnesses); cosigners stamp `time`.
+    public init(text: String, signedBy keys: [NoteSigningKey], at time: Date) throws(LedgerError) {
         try Self.check(text: text)
         var lines = ""
-        for key in keys { lines += try key.signatureLine(for: text) }
+        for key in keys { lines += try key.signatureLine(for: text, at: time) }
         try self.init(parsing: text + "\n" + lines)
     }
 
@@ -55,27 +55,40 @@ public struct SignedNote: Hashable, Sendable {
     /// Checks the signatures of the given keys and returns the names of those that signed.
     ///
     /// signed-note: signatures by unknown keys are ignored, but a known key whose signature is wrong rejects the note.
-    /// At least `quorum` of `keys` must have signed.
+    /// Plain signatures and tlog-cosignature/v1 cosignatures are both read; which one a line is follows from the key it
+    /// matches. At least `quorum` distinct keys must have signed: a public key given twice, under two names or as both
+    /// kinds, counts once, since an Ed25519 cosignature does not commit to the cosigner's name.
     @discardableResult
     public func verify(keys: [NoteVerifierKey], quorum: Int) throws(LedgerError) -> [String] {
-        guard quorum >= 1, quorum <= keys.count else { throw .note("a quorum of \(quorum) cannot be met by \(keys.count) keys") }
-        let message = Array(text.utf8)
+        let distinct = Set(keys.map(\.publicKey)).count
+        guard quorum >= 1, quorum <= distinct else {
+            throw .note("a quorum of \(quorum) cannot be met by \(distinct) distinct key\(distinct == 1 ? "" : "s")")
+        }
         var signers: [String] = []
+        var counted: Set<[UInt8]> = []
         for key in keys {
             guard let line = signatures.first(where: { $0.name == key.name && $0.keyID == key.keyID }) else { continue }
-            guard key.accepts(line.signature, for: message) else { throw .note("the signature of \(key.name) does not match the text") }
-            if !signers.contains(key.name) { signers.append(key.name) }
+            guard key.accepts(line.signature, forText: text) else { throw .note("the signature of \(key.name) does not match the text") }
+            if counted.insert(key.publicKey).inserted { signers.append(key.name) }
         }
         guard signers.count >= quorum else {
             let names = signers.isEmpty ? "none of the given keys" : signers.joined(separator: ", ")
-            throw .note("\(quorum) of \(keys.count) keys must sign; signed by \(names)")
+            throw .note("\(quorum) of \(distinct) keys must sign; signed by \(names)")
         }
         return signers
     }
 
-    /// A copy with one more signature line (a witness co-signing the same text).
-    public func cosigned(by key: NoteSigningKey) throws(LedgerError) -> SignedNote {
-        try SignedNote(parsing: serialized + key.signatureLine(for: text))
+    /// tlog-cosignature: the time a cosigner's line says it cosigned, in POSIX seconds; nil if `key` has no such line.
+    public func cosignatureTime(of key: NoteVerifierKey) -> UInt64? {
+        guard key.type == .cosignatureV1, let line = signatures.first(where: { $0.name == key.name && $0.keyID == key.keyID }),
+            line.signature.count == 72
+        else { return nil }
+        return line.signature.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+    }
+
+    /// A copy with one more signature line (a witness cosigning the same text at `time`).
+    public func cosigned(by key: NoteSigningKey, at time: Date) throws(LedgerError) -> SignedNote {
+        try SignedNote(parsing: serialized + key.signatureLine(for: text, at: time))
     }
 
     private static func check(text: String) throws(LedgerError) {

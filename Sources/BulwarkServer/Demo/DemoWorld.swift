@@ -75,6 +75,17 @@ public struct DemoWorld: Sendable {
                 }
             }
             try await store.share(with: insurer.id, by: operatorPrincipal, origin: .commandLine)
+            progress?("recording the fleet's findings, each logged in the evidence ledger")
+            let observedAt = Timestamp.format(store.clock.now())
+            var query = DeviceQuery(perPage: DeviceQuery.maximumPerPage)
+            var findings: [Finding] = []
+            while true {
+                let page = try await store.devices(query, for: operatorPrincipal)
+                findings += page.devices.flatMap { InventoryFindings.evaluate($0, on: today, observedAt: observedAt) }
+                guard page.page < page.pageCount else { break }
+                query.page += 1
+            }
+            try await store.record(findings, by: operatorPrincipal, origin: .commandLine)
             progress?("adding the advisories of the trunk's components")
             try await DemoAdvisories.install(in: store)
         } else {

@@ -1,4 +1,5 @@
 import BulwarkCore
+import BulwarkLedger
 import BulwarkStore
 import Foundation
 import Hummingbird
@@ -20,6 +21,7 @@ struct DashboardController {
         routes.get("/") { request, context in try await home(request, context: context) }
         routes.get("/inventory") { request, context in try await inventory(request, context: context) }
         routes.get("/devices/{serial}") { request, context in try await device(request, context: context) }
+        routes.get("/ledger/entries/{index}/bundle") { request, context in try await proofBundle(request, context: context) }
         return routes
     }
 
@@ -136,6 +138,7 @@ struct DashboardController {
         }
         let device = try await store.device(serial: serial, organisation: chrome.viewing.id, for: chrome.principal)
         let findings = try await DeviceFindings.all(for: device, store: store, principal: chrome.principal)
+        let logged = try await store.ledgerEntries(of: findings, for: chrome.principal)
         let today = CalendarDay(store.clock.now())
         let age = device.firmwareAgeInDays(on: today)
         let update = try await store.updateAdvice(serial: device.serial, organisation: chrome.viewing.id, for: chrome.principal)
@@ -157,11 +160,17 @@ struct DashboardController {
                     "isDefault": device.credentialState == .default, "lastSeen": device.lastSeen ?? "never",
                 ],
                 "findings": findings.map { f -> [String: Any] in
-                    [
+                    var values: [String: Any] = [
                         "severity": f.severity.rawValue, "title": f.title, "summary": f.evidence.summary, "rule": f.evidence.rule,
                         "location": f.evidence.location ?? "", "source": f.provenance.source, "observedAt": f.provenance.observedAt,
                         "version": f.provenance.version,
                     ]
+                    if let entry = logged[f.id] {
+                        values["ledger"] = [
+                            "index": String(entry.index), "provable": entry.provable, "bundleLink": "/ledger/entries/\(entry.index)/bundle",
+                        ]
+                    }
+                    return values
                 },
                 "hasFindings": !findings.isEmpty,
                 "update": [
@@ -169,5 +178,22 @@ struct DashboardController {
                     "recommended": update.recommendedRelease ?? "", "reason": update.reason,
                 ],
             ], chrome: chrome)
+    }
+
+    /// The offline proof bundle of one ledger entry, as a file to save; the same bundle as the API's, for the signed-in
+    /// dashboard. The store answers "not found" for an entry of an organisation the user may not read.
+    func proofBundle(_ request: Request, context: Context) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        guard context.session != nil else {
+            throw HTTPError(.forbidden, message: "the dashboard needs a signed-in session; API tokens use /api/v1/ledger/entries/{index}/proof")
+        }
+        guard let raw = context.parameters.get("index"), let index = UInt64(raw) else {
+            throw HTTPError(.badRequest, message: "the ledger entry in the path must be a whole number, as the device page links it")
+        }
+        let data = try await store.ledgerProofBundle(index, for: principal).encoded()
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        headers[.contentDisposition] = "attachment; filename=\"entry-\(index).proof.json\""
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

@@ -31,7 +31,9 @@ struct DatabaseSession: Sendable {
     }
 
     /// Inserts rows of text, integer or NULL values into `table`; the same rules as `insert(into:columns:rows:)`.
-    func insert(into table: String, columns: [String], values rows: [[Value]]) async throws {
+    ///
+    /// `then`, when given, is SQL written in code that follows the VALUES list (an `ON CONFLICT` clause).
+    func insert(into table: String, columns: [String], values rows: [[Value]], then clause: String? = nil) async throws {
         guard !rows.isEmpty else { return }
         var text = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES "
         text.reserveCapacity(text.utf8.count + rows.count * columns.count * 6)
@@ -49,6 +51,7 @@ struct DatabaseSession: Sendable {
             }
             text += ")"
         }
+        if let clause { text += " " + clause }
         switch connection {
         case .sqlite(let connection):
             var binds: [SQLiteData] = []

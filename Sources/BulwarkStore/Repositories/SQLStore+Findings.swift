@@ -3,13 +3,18 @@ import SQLKit
 
 extension SQLStore {
     /// Stores findings of the principal's own organisation in one transaction; a finding with a known id is replaced.
+    ///
+    /// Each finding is also appended to the evidence ledger in the same transaction, so a stored finding is a logged one
+    /// and the dashboard can link it to its proof bundle.
     public func record(_ findings: [Finding], by principal: Principal, origin: RequestOrigin) async throws {
         try requireWriter(principal)
         for finding in findings where finding.organisation != principal.organisation {
             throw AccessError.forbidden("finding \(finding.id) belongs to another organisation")
         }
         guard !findings.isEmpty else { return }
-        try await database.transaction { db in
+        let recordedAt = now()
+        try await database.transactionSession { session in
+            let db = session.sql
             for f in findings {
                 try await db.raw("DELETE FROM findings WHERE id = \(bind: f.id.rawValue) AND org_id = \(bind: principal.organisation.rawValue)").run()
                 try await db.raw(
@@ -21,10 +26,12 @@ extension SQLStore {
                     """
                 ).run()
             }
+            let logged = try await Self.logFindings(findings, organisation: principal.organisation, recordedAt: recordedAt, session)
             try await audit(
                 db, organisation: principal.organisation, actor: principal.auditName, action: "findings.record",
                 subject: "\(findings.count) findings",
-                detail: Set(findings.map(\.kind)).sorted().joined(separator: ", "), origin: origin)
+                detail: Set(findings.map(\.kind)).sorted().joined(separator: ", ") + "; ledger entries \(logged.lowerBound)..<\(logged.upperBound)",
+                origin: origin)
         }
     }
 

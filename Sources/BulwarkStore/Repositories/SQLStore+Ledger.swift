@@ -21,63 +21,105 @@ public struct LedgerItem: Hashable, Sendable {
 }
 
 extension SQLStore {
-    /// Rows per multi-row INSERT; far below SQLite's 32,766 and PostgreSQL's 65,535 bound parameters.
-    static let ledgerInsertRows = 1000
-
     /// Appends items about the principal's own organisation, in order, in one transaction; returns their leaf indexes.
     ///
-    /// Each leaf is hashed once and only the subtree hashes it completes are computed (`TreeFrontier`); entries and
-    /// nodes go in as multi-row inserts. When this returns the entries are committed.
+    /// Each leaf is hashed once, straight from the bundle text it is stored in, and only the subtree hashes it completes
+    /// are computed (`TreeFrontier`). The whole batch is a handful of statements (see `LedgerLayout`). When this returns
+    /// the entries are committed.
     @discardableResult
     public func appendToLedger(_ items: [LedgerItem], by principal: Principal, origin: RequestOrigin) async throws -> Range<UInt64> {
         try requireWriter(principal)
-        let recordedAt = now()
-        let entries = try items.map {
-            try LedgerEntry(kind: $0.kind, organisation: principal.organisation.rawValue, recordedAt: recordedAt, payload: $0.payload)
+        guard !items.isEmpty else {
+            let size = try await ledgerSize()
+            return size..<size
         }
+        let recordedAt = now()
+        var kinds: Set<String> = []
+        for item in items where kinds.insert(item.kind).inserted { try LedgerEntry.checkKind(item.kind) }
+        let detail = kinds.sorted().joined(separator: ", ")
         return try await database.transactionSession { session in
-            let db = session.sql
-            // PostgreSQL: the row lock makes concurrent appenders take turns; SQLite holds the write lock already.
-            try await db.raw("UPDATE ledger_head SET size = size WHERE id = 1").run()
-            let start = try await Self.ledgerSize(db)
-            guard !entries.isEmpty else { return start..<start }
-            var frontier = try await Self.frontier(size: start, db)
-            var entryRows: [[DatabaseSession.Value]] = []
-            entryRows.reserveCapacity(entries.count)
-            var nodeRows: [[DatabaseSession.Value]] = []
-            nodeRows.reserveCapacity(entries.count * 2)
-            for entry in entries {
-                entryRows.append([
-                    .integer(Int(frontier.size)), .text(entry.organisation), .text(entry.kind), .text(entry.recordedAt), .text(entry.content),
-                ])
-                frontier.append(entry.leafHash) { position, hash in
-                    nodeRows.append([.integer(position.level), .integer(Int(position.index)), .text(hash.hex)])
-                }
-            }
-            for chunk in stride(from: 0, to: entryRows.count, by: Self.ledgerInsertRows) {
-                let rows = Array(entryRows[chunk..<min(chunk + Self.ledgerInsertRows, entryRows.count)])
-                try await session.insert(into: "ledger_entries", columns: ["idx", "org_id", "kind", "recorded_at", "content"], values: rows)
-            }
-            for chunk in stride(from: 0, to: nodeRows.count, by: Self.ledgerInsertRows) {
-                let rows = Array(nodeRows[chunk..<min(chunk + Self.ledgerInsertRows, nodeRows.count)])
-                try await session.insert(into: "ledger_nodes", columns: ["level", "idx", "hash"], values: rows)
-            }
-            try await db.raw("UPDATE ledger_head SET size = \(bind: Int(frontier.size)) WHERE id = 1").run()
+            let range = try await Self.appendEntries(items, organisation: principal.organisation.rawValue, recordedAt: recordedAt, session)
             try await audit(
-                db, organisation: principal.organisation, actor: principal.auditName, action: "ledger.append",
-                subject: "ledger entries \(start)..<\(frontier.size)", detail: Set(entries.map(\.kind)).sorted().joined(separator: ", "),
+                session.sql, organisation: principal.organisation, actor: principal.auditName, action: "ledger.append",
+                subject: "ledger entries \(range.lowerBound)..<\(range.upperBound)", detail: detail,
                 origin: origin)
-            return start..<frontier.size
+            return range
         }
     }
 
+    /// Appends inside the caller's transaction; the items' kinds must have been checked.
+    static func appendEntries(
+        _ items: [LedgerItem], organisation: String, recordedAt: String, _ session: DatabaseSession
+    ) async throws -> Range<UInt64> {
+        let db = session.sql
+        // One statement moves the head past the batch and says where the batch starts; on PostgreSQL its row lock also
+        // makes concurrent appenders take turns (SQLite holds the write lock already). A failure below rolls it back.
+        guard let head = try await db.raw("UPDATE ledger_head SET size = size + \(bind: items.count) WHERE id = 1 RETURNING size").first() else {
+            throw StoreError.corrupt("ledger_head has no row; the ledger migration did not complete")
+        }
+        let start = UInt64(try head.int("size")) - UInt64(items.count)
+        guard !items.isEmpty else { return start..<start }
+        var frontier = try await Self.frontier(size: start, db)
+        var tiles = LedgerTileWriter()
+        var bundles: [[DatabaseSession.Value]] = []
+        bundles.reserveCapacity(items.count / LedgerLayout.bundleLimit + 1)
+        var text: [UInt8] = []
+        var first = start
+        for item in items {
+            if frontier.size > first { text.append(LedgerLayout.separator) }
+            let from = text.count
+            LedgerEntry.appendContent(kind: item.kind, organisation: organisation, recordedAt: recordedAt, payload: item.payload, to: &text)
+            let leaf = text.withUnsafeBytes { MerkleTree.leafHash(UnsafeRawBufferPointer(rebasing: $0[from...])) }
+            frontier.append(leaf) { tiles.add($0, $1) }
+            if frontier.size - first == UInt64(LedgerLayout.bundleLimit) {
+                bundles.append([
+                    .integer(Int(first)), .integer(LedgerLayout.bundleLimit), .text(organisation), .text(String(decoding: text, as: UTF8.self)),
+                ])
+                text.removeAll(keepingCapacity: true)
+                first = frontier.size
+            }
+        }
+        if frontier.size > first {
+            bundles.append([
+                .integer(Int(first)), .integer(Int(frontier.size - first)), .text(organisation), .text(String(decoding: text, as: UTF8.self)),
+            ])
+        }
+        // Bundles are at most 256 KiB of 1 KiB entries each; a few per statement keep a statement's text bounded.
+        for chunk in stride(from: 0, to: bundles.count, by: 16) {
+            try await session.insert(
+                into: "ledger_entry_bundles", columns: ["first_idx", "count", "org_id", "entries"],
+                values: Array(bundles[chunk..<min(chunk + 16, bundles.count)]))
+        }
+        let tileRows = tiles.rows
+        for chunk in stride(from: 0, to: tileRows.count, by: 1000) {
+            try await session.insert(
+                into: "ledger_tiles", columns: ["level", "idx", "hashes"], values: Array(tileRows[chunk..<min(chunk + 1000, tileRows.count)]),
+                then: "ON CONFLICT (level, idx) DO UPDATE SET hashes = ledger_tiles.hashes || excluded.hashes")
+        }
+        return start..<frontier.size
+    }
+
     /// Appends each finding's canonical JSON to the ledger; the findings must belong to the principal's organisation.
+    ///
+    /// The ledger notes which entry logs which finding (see `ledgerEntries(of:for:)`).
     @discardableResult
     public func appendToLedger(_ findings: [Finding], by principal: Principal, origin: RequestOrigin) async throws -> Range<UInt64> {
+        try requireWriter(principal)
         for finding in findings where finding.organisation != principal.organisation {
             throw AccessError.forbidden("finding \(finding.id) belongs to another organisation")
         }
-        return try await appendToLedger(try findings.map { try LedgerItem(kind: LedgerEntry.Kind.finding, value: $0) }, by: principal, origin: origin)
+        guard !findings.isEmpty else {
+            let size = try await ledgerSize()
+            return size..<size
+        }
+        let recordedAt = now()
+        return try await database.transactionSession { session in
+            let range = try await Self.logFindings(findings, organisation: principal.organisation, recordedAt: recordedAt, session)
+            try await audit(
+                session.sql, organisation: principal.organisation, actor: principal.auditName, action: "ledger.append",
+                subject: "ledger entries \(range.lowerBound)..<\(range.upperBound)", detail: LedgerEntry.Kind.finding, origin: origin)
+            return range
+        }
     }
 
     /// The number of entries in the ledger. The size and roots are public; entries are not.
@@ -92,25 +134,27 @@ extension SQLStore {
 
     /// Signs a checkpoint of the whole ledger with `signers` (the log's key first, then witnesses) and stores it.
     ///
-    /// If a checkpoint of this size exists, the signers not yet on it add their signatures. Checkpoints are public and
+    /// Witness keys of type `cosignatureV1` add tlog-cosignature/v1 lines stamped with the store's clock. If a checkpoint
+    /// of this size exists, the signers not yet on it add their signatures. Checkpoints are public and
     /// carry their own proof of origin (the signatures), so they are not tenant data and write no audit event.
     public func publishLedgerCheckpoint(origin: String, signers: [NoteSigningKey]) async throws -> SignedNote {
         guard let log = signers.first else { throw LedgerError.note("a checkpoint needs at least the log's key") }
         guard log.name == origin else { throw LedgerError.key("the log's key is named \(log.name), but tlog-checkpoint wants the origin \(origin)") }
         let createdAt = now()
+        let time = clock.now()
         return try await database.transaction { db in
             try await db.raw("UPDATE ledger_head SET size = size WHERE id = 1").run()
             let size = try await Self.ledgerSize(db)
             if let row = try await db.raw("SELECT note FROM ledger_checkpoints WHERE size = \(bind: Int(size))").first() {
                 var note = try SignedNote(parsing: try row.string("note"))
                 for key in signers.dropFirst() where !note.signatures.contains(where: { $0.name == key.name && $0.keyID == key.verifierKey.keyID }) {
-                    note = try note.cosigned(by: key)
+                    note = try note.cosigned(by: key, at: time)
                 }
                 try await db.raw("UPDATE ledger_checkpoints SET note = \(bind: note.serialized) WHERE size = \(bind: Int(size))").run()
                 return note
             }
             let root = try await Self.frontier(size: size, db).root
-            let note = try SignedNote(text: Checkpoint(origin: origin, size: size, root: root).text, signedBy: signers)
+            let note = try SignedNote(text: Checkpoint(origin: origin, size: size, root: root).text, signedBy: signers, at: time)
             try await db.raw(
                 """
                 INSERT INTO ledger_checkpoints (size, root, note, created_at)
@@ -182,35 +226,54 @@ extension SQLStore {
     }
 
     static func hash(at position: NodePosition, in hashes: [NodePosition: TreeHash]) throws(LedgerError) -> TreeHash {
-        guard let hash = hashes[position] else { throw LedgerError.tampered("the \(position) is missing from ledger_nodes") }
+        guard let hash = hashes[position] else { throw LedgerError.tampered("the \(position) is missing from ledger_tiles") }
         return hash
     }
 
-    /// Reads the given node hashes in one query.
+    /// Positions per query when reading single nodes; SQLite allows 500 terms in a compound SELECT.
+    static let nodesPerQuery = 200
+
+    /// Reads the given node hashes, each as the 64 hex digits cut out of its tile by the database.
     static func nodes(_ positions: Set<NodePosition>, _ db: any SQLDatabase) async throws -> [NodePosition: TreeHash] {
-        guard !positions.isEmpty else { return [:] }
-        var query = SQLQueryString("SELECT level, idx, hash FROM ledger_nodes WHERE ")
-        for (offset, position) in positions.sorted().enumerated() {
-            query.appendLiteral(offset == 0 ? "(level = " : " OR (level = ")
-            query.appendInterpolation(bind: position.level)
-            query.appendLiteral(" AND idx = ")
-            query.appendInterpolation(bind: Int(position.index))
-            query.appendLiteral(")")
-        }
+        let sorted = positions.sorted()
         var found: [NodePosition: TreeHash] = [:]
-        for row in try await db.raw(query).all() {
-            let position = NodePosition(level: try row.int("level"), index: UInt64(try row.int("idx")))
-            guard let hash = TreeHash(hex: try row.string("hash")) else { throw LedgerError.tampered("the \(position) does not hold a SHA-256 hash") }
-            found[position] = hash
+        for chunk in stride(from: 0, to: sorted.count, by: nodesPerQuery) {
+            let part = sorted[chunk..<min(chunk + nodesPerQuery, sorted.count)]
+            var query = SQLQueryString("")
+            for (offset, position) in part.enumerated() {
+                let tile = LedgerLayout.tile(of: position)
+                query.appendLiteral(offset == 0 ? "SELECT CAST(" : " UNION ALL SELECT CAST(")
+                query.appendInterpolation(bind: chunk + offset)
+                query.appendLiteral(" AS BIGINT) AS k, substr(hashes, CAST(")
+                query.appendInterpolation(bind: tile.offset + 1)
+                query.appendLiteral(" AS INTEGER), \(LedgerLayout.hexDigits)) AS hash FROM ledger_tiles WHERE level = ")
+                query.appendInterpolation(bind: tile.level)
+                query.appendLiteral(" AND idx = ")
+                query.appendInterpolation(bind: Int(tile.index))
+            }
+            for row in try await db.raw(query).all() {
+                let position = sorted[try row.int("k")]
+                let text = try row.string("hash")
+                // A tile too short to hold the node leaves it missing, which `hash(at:in:)` reports.
+                guard !text.isEmpty else { continue }
+                guard let hash = TreeHash(hex: text) else { throw LedgerError.tampered("the \(position) does not hold a SHA-256 hash") }
+                found[position] = hash
+            }
         }
         return found
     }
 
     static func readableEntry(_ index: UInt64, for principal: Principal, _ db: any SQLDatabase) async throws -> LedgerEntry {
         guard index <= UInt64(Int.max),
-            let row = try await db.raw("SELECT org_id, content FROM ledger_entries WHERE idx = \(bind: Int(index))").first(),
+            let row = try await db.raw(
+                "SELECT first_idx, count, org_id, entries FROM ledger_entry_bundles WHERE first_idx <= \(bind: Int(index)) ORDER BY first_idx DESC LIMIT 1"
+            ).first(),
+            case let first = UInt64(try row.int("first_idx")), index < first + UInt64(try row.int("count")),
             principal.canRead(Identifier(rawValue: try row.string("org_id")))
         else { throw AccessError.notFound("ledger entry \(index)") }
-        return try LedgerEntry(content: try row.string("content"))
+        let bundle = try row.string("entries")
+        guard let content = bundle.utf8.split(separator: LedgerLayout.separator, omittingEmptySubsequences: false).dropFirst(Int(index - first)).first
+        else { throw LedgerError.tampered("entry \(index) is missing from the entries stored from index \(first)") }
+        return try LedgerEntry(content: String(decoding: content, as: UTF8.self))
     }
 }

@@ -11,8 +11,8 @@ public struct LedgerCheck: Hashable, Sendable {
 }
 
 extension SQLStore {
-    /// Leaves recomputed per round trip when checking the whole ledger.
-    static let ledgerCheckPage: UInt64 = 4096
+    /// Entry bundles (of up to 256 entries each) recomputed per round trip when checking the whole ledger.
+    static let ledgerCheckBundles = 16
 
     /// Recomputes the whole ledger from its entries and compares every stored hash and checkpoint with the result.
     ///
@@ -52,64 +52,95 @@ extension SQLStore {
                 }
             }
             try compareCheckpoints()
-            var start: UInt64 = 0
-            while start < size {
-                let end = min(start + Self.ledgerCheckPage, size)
+            while frontier.size < size {
+                let start = frontier.size
                 let rows = try await db.raw(
-                    "SELECT idx, org_id, kind, content FROM ledger_entries WHERE idx >= \(bind: Int(start)) AND idx < \(bind: Int(end)) ORDER BY idx"
+                    """
+                    SELECT first_idx, count, org_id, entries FROM ledger_entry_bundles
+                    WHERE first_idx >= \(bind: Int(start)) AND first_idx < \(bind: Int(size)) ORDER BY first_idx LIMIT \(bind: Self.ledgerCheckBundles)
+                    """
                 ).all()
-                let stored = try await Self.nodes(from: start, to: end, db)
-                var expected = start
+                var bundles: [(first: UInt64, organisation: String, contents: [Substring.UTF8View.SubSequence])] = []
+                var end = start
                 for row in rows {
-                    let index = UInt64(try row.int("idx"))
-                    guard index == expected else { throw LedgerError.tampered("entry \(expected) is missing") }
-                    let entry: LedgerEntry
-                    do {
-                        entry = try LedgerEntry(content: try row.string("content"))
-                    } catch {
-                        throw LedgerError.tampered("entry \(index): its content is no longer a canonical entry (\(error))")
+                    let first = UInt64(try row.int("first_idx"))
+                    let count = try row.int("count")
+                    guard first == end else { throw LedgerError.tampered("entry \(end) is missing") }
+                    guard count > 0, first + UInt64(count) <= size else {
+                        throw LedgerError.tampered("the entries stored from index \(first) claim \(count) entries, past the ledger's \(size)")
                     }
-                    guard entry.organisation == (try row.string("org_id")), entry.kind == (try row.string("kind")) else {
-                        throw LedgerError.tampered("entry \(index): its organisation or kind column disagrees with its content")
+                    let text = try row.string("entries")
+                    let contents = text[...].utf8.split(separator: LedgerLayout.separator, omittingEmptySubsequences: false)
+                    guard contents.count == count else {
+                        throw LedgerError.tampered("the entries stored from index \(first) hold \(contents.count) entries, not \(count)")
                     }
-                    var mismatch: String?
-                    frontier.append(entry.leafHash) { position, hash in
-                        guard mismatch == nil, stored[position] != hash else { return }
-                        mismatch =
-                            position.level == 0
-                            ? "entry \(index): its content does not hash to the stored leaf hash (\(position))"
-                            : "the \(position) does not match the hash of its children"
-                        if stored[position] == nil { mismatch = "the \(position) is missing from ledger_nodes" }
-                    }
-                    if let mismatch { throw LedgerError.tampered(mismatch) }
-                    try compareCheckpoints()
-                    expected += 1
+                    bundles.append((first, try row.string("org_id"), contents))
+                    end = first + UInt64(count)
                 }
-                guard expected == end else { throw LedgerError.tampered("entry \(expected) is missing") }
-                start = end
+                guard end > start else { throw LedgerError.tampered("entry \(start) is missing") }
+                let stored = try await Self.nodes(from: start, to: end, size: size, db)
+                for bundle in bundles {
+                    for (offset, content) in bundle.contents.enumerated() {
+                        let index = bundle.first + UInt64(offset)
+                        let entry: LedgerEntry
+                        do {
+                            entry = try LedgerEntry(content: String(decoding: content, as: UTF8.self))
+                        } catch {
+                            throw LedgerError.tampered("entry \(index): its content is no longer a canonical entry (\(error))")
+                        }
+                        guard entry.organisation == bundle.organisation else {
+                            throw LedgerError.tampered("entry \(index): its organisation column disagrees with its content")
+                        }
+                        var mismatch: String?
+                        frontier.append(entry.leafHash) { position, hash in
+                            guard mismatch == nil, stored[position] != hash else { return }
+                            mismatch =
+                                position.level == 0
+                                ? "entry \(index): its content does not hash to the stored leaf hash (\(position))"
+                                : "the \(position) does not match the hash of its children"
+                            if stored[position] == nil { mismatch = "the \(position) is missing from ledger_tiles" }
+                        }
+                        if let mismatch { throw LedgerError.tampered(mismatch) }
+                        try compareCheckpoints()
+                    }
+                }
             }
+            let beyond = try await db.raw("SELECT COUNT(*) AS n FROM ledger_entry_bundles WHERE first_idx >= \(bind: Int(size))").first()
+            if let beyond, try beyond.int("n") > 0 { throw LedgerError.tampered("entries are stored beyond the ledger's \(size) entries") }
             if let unmatched = pending.first { throw LedgerError.tampered("checkpoint at size \(unmatched.size) was never reached") }
             return LedgerCheck(size: size, root: frontier.root, checkpointSizes: matched)
         }
     }
 
-    /// Every stored node a page of leaves [start, end) produces when appended, level by level.
-    static func nodes(from start: UInt64, to end: UInt64, _ db: any SQLDatabase) async throws -> [NodePosition: TreeHash] {
+    /// Every stored node a run of leaves [start, end) produces when appended, level by level, from whole tiles.
+    ///
+    /// Each tile read must hold exactly the nodes a ledger of `size` entries has in it; a longer or shorter tile is named.
+    static func nodes(from start: UInt64, to end: UInt64, size: UInt64, _ db: any SQLDatabase) async throws -> [NodePosition: TreeHash] {
         var found: [NodePosition: TreeHash] = [:]
         var level = 0
         // A node of level l exists once 2^l leaves do.
         while UInt64(1) << UInt64(level) <= end {
-            let low = Int(start >> UInt64(level))
-            let high = Int((end - 1) >> UInt64(level))
+            let low = (start >> UInt64(level)) / LedgerLayout.tileWidth
+            let high = ((end - 1) >> UInt64(level)) / LedgerLayout.tileWidth
             let rows = try await db.raw(
-                "SELECT idx, hash FROM ledger_nodes WHERE level = \(bind: level) AND idx >= \(bind: low) AND idx <= \(bind: high)"
+                "SELECT idx, hashes FROM ledger_tiles WHERE level = \(bind: level) AND idx >= \(bind: Int(low)) AND idx <= \(bind: Int(high))"
             ).all()
+            let nodesAtLevel = size >> UInt64(level)
             for row in rows {
-                let position = NodePosition(level: level, index: UInt64(try row.int("idx")))
-                guard let hash = TreeHash(hex: try row.string("hash")) else {
-                    throw LedgerError.tampered("the \(position) does not hold a SHA-256 hash")
+                let tile = UInt64(try row.int("idx"))
+                let hex = Array(try row.string("hashes").utf8)
+                let expected = min(LedgerLayout.tileWidth, nodesAtLevel - min(nodesAtLevel, tile * LedgerLayout.tileWidth))
+                guard hex.count == Int(expected) * LedgerLayout.hexDigits else {
+                    throw LedgerError.tampered(
+                        "the tile at level \(level), index \(tile) holds \(hex.count) hex digits; a ledger of \(size) entries has \(expected) hashes there"
+                    )
                 }
-                found[position] = hash
+                for offset in 0..<Int(expected) {
+                    let position = NodePosition(level: level, index: tile * LedgerLayout.tileWidth + UInt64(offset))
+                    let digits = hex[offset * LedgerLayout.hexDigits..<(offset + 1) * LedgerLayout.hexDigits]
+                    guard let hash = TreeHash(hexDigits: digits) else { throw LedgerError.tampered("the \(position) does not hold a SHA-256 hash") }
+                    found[position] = hash
+                }
             }
             level += 1
         }
