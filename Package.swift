@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "BulwarkCore", targets: ["BulwarkCore"]),
         .library(name: "BulwarkVulnerability", targets: ["BulwarkVulnerability"]),
         .library(name: "BulwarkLedger", targets: ["BulwarkLedger"]),
+        .library(name: "BulwarkFirmware", targets: ["BulwarkFirmware"]),
         .library(name: "BulwarkNetwork", targets: ["BulwarkNetwork"]),
         .library(name: "BulwarkStore", targets: ["BulwarkStore"]),
         .library(name: "BulwarkServer", targets: ["BulwarkServer"]),
@@ -36,6 +37,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
         .package(url: "https://github.com/vapor/sqlite-kit.git", from: "4.5.2"),
         .package(url: "https://github.com/vapor/postgres-kit.git", from: "2.17.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .target(
@@ -52,6 +54,15 @@ let package = Package(
         .target(
             name: "BulwarkLedger",
             dependencies: ["BulwarkCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "BulwarkFirmware",
+            dependencies: [
+                "BulwarkCore", "BulwarkVulnerability", "CZlib", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            resources: [.copy("Resources/component-signatures.json"), .copy("Resources/default-credentials.tsv")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -109,6 +120,7 @@ let package = Package(
             name: "BulwarkCLI",
             dependencies: [
                 "BulwarkCore",
+                "BulwarkFirmware",
                 "BulwarkNetwork",
                 "BulwarkVulnerability",
                 "BulwarkLedger",
@@ -116,6 +128,7 @@ let package = Package(
                 "BulwarkServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -126,6 +139,8 @@ let package = Package(
         ),
         .testTarget(name: "BulwarkVulnerabilityTests", dependencies: ["BulwarkVulnerability", "BulwarkCore"], swiftSettings: swiftSettings),
         .testTarget(name: "BulwarkCoreTests", dependencies: ["BulwarkCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BulwarkFirmwareTests", dependencies: ["BulwarkFirmware", "BulwarkCore", "BulwarkVulnerability"], swiftSettings: swiftSettings),
         .testTarget(name: "BulwarkNetworkTests", dependencies: ["BulwarkNetwork", "BulwarkCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "BulwarkLedgerTests", dependencies: ["BulwarkLedger", .product(name: "Crypto", package: "swift-crypto")],

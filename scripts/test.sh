@@ -14,6 +14,16 @@ command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 dpkg -s zlib1g-dev >/dev/null 2>&1 || missing+=(zlib1g-dev)
 command -v gzip >/dev/null 2>&1 || missing+=(gzip)
+# Firmware unpacking drives these tools, and its tests build images and reference hashes with them.
+command -v unsquashfs >/dev/null 2>&1 || missing+=(squashfs-tools)
+command -v cpio >/dev/null 2>&1 || missing+=(cpio)
+[ -x /usr/sbin/debugfs ] || [ -x /sbin/debugfs ] || missing+=(e2fsprogs)
+command -v xz >/dev/null 2>&1 || missing+=(xz-utils)
+command -v bzip2 >/dev/null 2>&1 || missing+=(bzip2)
+command -v mkpasswd >/dev/null 2>&1 || missing+=(whois)
+command -v ssh-keygen >/dev/null 2>&1 || missing+=(openssh-client)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+command -v perl >/dev/null 2>&1 || missing+=(perl)
 if [ ${#missing[@]} -gt 0 ]; then
     echo "==> installing ${missing[*]}"
     as_root apt-get update -qq
