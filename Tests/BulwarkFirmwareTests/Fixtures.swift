@@ -52,7 +52,10 @@ struct Workbench {
     static func run(_ command: String, _ arguments: [String], in directory: URL? = nil, input: Data? = nil) throws -> Data {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", command] + arguments
+        // The caller's PATH first (its python3 is the one scripts/test.sh installs packages into), then the sbin
+        // directories where mke2fs and debugfs live for users whose PATH lacks them.
+        let inherited = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        process.arguments = ["PATH=\(inherited):/usr/local/sbin:/usr/sbin:/sbin", command] + arguments
         if let directory { process.currentDirectoryURL = directory }
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("out-\(UUID().uuidString)")
         let err = FileManager.default.temporaryDirectory.appendingPathComponent("err-\(UUID().uuidString)")
