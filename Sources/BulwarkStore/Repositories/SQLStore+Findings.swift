@@ -15,18 +15,7 @@ extension SQLStore {
         let recordedAt = now()
         try await database.transactionSession { session in
             let db = session.sql
-            for f in findings {
-                try await db.raw("DELETE FROM findings WHERE id = \(bind: f.id.rawValue) AND org_id = \(bind: principal.organisation.rawValue)").run()
-                try await db.raw(
-                    """
-                    INSERT INTO findings (id, org_id, subject_kind, subject_id, kind, severity, title, summary, location, rule, source, observed_at, rule_version)
-                    VALUES (\(bind: f.id.rawValue), \(bind: f.organisation.rawValue), \(bind: f.subject.kind), \(bind: f.subject.identifier), \(bind: f.kind),
-                            \(bind: f.severity.rawValue), \(bind: f.title), \(bind: f.evidence.summary), \(bind: f.evidence.location), \(bind: f.evidence.rule),
-                            \(bind: f.provenance.source), \(bind: f.provenance.observedAt), \(bind: f.provenance.version))
-                    """
-                ).run()
-            }
-            let logged = try await Self.logFindings(findings, organisation: principal.organisation, recordedAt: recordedAt, session)
+            let logged = try await Self.store(findings, organisation: principal.organisation, recordedAt: recordedAt, session)
             try await audit(
                 db, organisation: principal.organisation, actor: principal.auditName, action: "findings.record",
                 subject: "\(findings.count) findings",
@@ -36,6 +25,29 @@ extension SQLStore {
     }
 
     /// Stored findings about one subject of an organisation the principal may read, most severe first.
+    /// Writes findings (replacing any with the same id) and logs each in the evidence ledger, inside the caller's
+    /// transaction: every path that stores findings goes through here, so a stored finding is always a logged one.
+    @discardableResult
+    static func store(
+        _ findings: [Finding], organisation: Identifier<Organisation>, recordedAt: String, _ session: DatabaseSession
+    ) async throws -> Range<UInt64> {
+        let db = session.sql
+        let org = organisation.rawValue
+        for f in findings {
+            try await db.raw("DELETE FROM findings WHERE id = \(bind: f.id.rawValue) AND org_id = \(bind: org)").run()
+            try await db.raw(
+                """
+                INSERT INTO findings (id, org_id, subject_kind, subject_id, kind, severity, title, summary, location, rule, source, observed_at, rule_version)
+                VALUES (\(bind: f.id.rawValue), \(bind: org), \(bind: f.subject.kind), \(bind: f.subject.identifier), \(bind: f.kind),
+                        \(bind: f.severity.rawValue), \(bind: f.title), \(bind: f.evidence.summary), \(bind: f.evidence.location), \(bind: f.evidence.rule),
+                        \(bind: f.provenance.source), \(bind: f.provenance.observedAt), \(bind: f.provenance.version))
+                """
+            ).run()
+        }
+        guard !findings.isEmpty else { return 0..<0 }
+        return try await logFindings(findings, organisation: organisation, recordedAt: recordedAt, session)
+    }
+
     public func findings(about subject: Finding.Subject, organisation: Identifier<Organisation>?, for principal: Principal) async throws -> [Finding]
     {
         let org = try readableOrganisation(organisation, for: principal)

@@ -43,7 +43,9 @@ extension SQLStore {
     ) async throws -> Identifier<FirmwareRelease> {
         try requireWriter(principal)
         let org = principal.organisation.rawValue
-        return try await database.transaction { db in
+        return try await database.transactionSession { session in
+            let db = session.sql
+            let recordedAt = self.now()
             guard
                 let row = try await db.raw(
                     """
@@ -82,17 +84,7 @@ extension SQLStore {
                 AND source = \(bind: Self.firmwareFindingSource)
                 """
             ).run()
-            for f in made {
-                try await db.raw("DELETE FROM findings WHERE id = \(bind: f.id.rawValue) AND org_id = \(bind: org)").run()
-                try await db.raw(
-                    """
-                    INSERT INTO findings (id, org_id, subject_kind, subject_id, kind, severity, title, summary, location, rule, source, observed_at, rule_version)
-                    VALUES (\(bind: f.id.rawValue), \(bind: org), \(bind: f.subject.kind), \(bind: f.subject.identifier), \(bind: f.kind),
-                            \(bind: f.severity.rawValue), \(bind: f.title), \(bind: f.evidence.summary), \(bind: f.evidence.location), \(bind: f.evidence.rule),
-                            \(bind: f.provenance.source), \(bind: f.provenance.observedAt), \(bind: f.provenance.version))
-                    """
-                ).run()
-            }
+            try await Self.store(made, organisation: principal.organisation, recordedAt: recordedAt, session)
             try await audit(
                 db, organisation: principal.organisation, actor: principal.auditName, action: "firmware.analysis", subject: "\(model) \(version)",
                 detail: "\(components.count) components, \(keys.count) keys, \(made.count) findings", origin: origin)

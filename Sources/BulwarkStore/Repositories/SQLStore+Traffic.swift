@@ -59,18 +59,10 @@ extension SQLStore {
         let counters = String(decoding: try JSONEncoder.sorted.encode(run.counters), as: UTF8.self)
         let files = String(decoding: try JSONEncoder.sorted.encode(run.files), as: UTF8.self)
         let org = principal.organisation.rawValue
-        try await database.transaction { db in
-            for f in findings {
-                try await db.raw("DELETE FROM findings WHERE id = \(bind: f.id.rawValue) AND org_id = \(bind: org)").run()
-                try await db.raw(
-                    """
-                    INSERT INTO findings (id, org_id, subject_kind, subject_id, kind, severity, title, summary, location, rule, source, observed_at, rule_version)
-                    VALUES (\(bind: f.id.rawValue), \(bind: org), \(bind: f.subject.kind), \(bind: f.subject.identifier), \(bind: f.kind),
-                            \(bind: f.severity.rawValue), \(bind: f.title), \(bind: f.evidence.summary), \(bind: f.evidence.location), \(bind: f.evidence.rule),
-                            \(bind: f.provenance.source), \(bind: f.provenance.observedAt), \(bind: f.provenance.version))
-                    """
-                ).run()
-            }
+        try await database.transactionSession { session in
+            let db = session.sql
+            let recordedAt = self.now()
+            try await Self.store(findings, organisation: principal.organisation, recordedAt: recordedAt, session)
             try await db.raw(
                 """
                 INSERT INTO traffic_analyses (id, org_id, at, files, packets, flows, lookups, bad_input, alerts, counters)
