@@ -173,6 +173,22 @@ import Testing
 }
 
 extension MatchCommandTests {
+    @Test func theDemosFindingsAreProvableAtOnce() throws {
+        let cli = BulwarkProcess.make()
+        defer { cli.remove() }
+        let keys = FileManager.default.temporaryDirectory.appendingPathComponent("demo-keys-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: keys) }
+        let demo = try cli.run(["demo", "--no-serve", "--bcrypt-cost", "4", "--password", "demo-password-for-tests", "--key-dir", keys])
+        #expect(demo.status == 0, "\(demo.stderr)")
+        #expect(demo.stdout.contains("Evidence ledger: checkpoint of "))
+        let bundle = FileManager.default.temporaryDirectory.appendingPathComponent("\(UUID().uuidString).proof.json").path
+        defer { try? FileManager.default.removeItem(atPath: bundle) }
+        let prove = try cli.run(["ledger", "prove", "0", "--output", bundle, "--org", "Harbourside Retail Group"])
+        #expect(prove.status == 0, "\(prove.stderr)")
+        let verify = try cli.run(["ledger", "verify", bundle, "--key", "\(keys)/bulwark.local_ledger.pub"], withDatabase: false)
+        #expect(verify.status == 0, "\(verify.stderr)")
+    }
+
     @Test func blastRadiusByAdvisoryAndByVersionRange() throws {
         let cli = try Self.demo()
         defer { cli.remove() }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BulwarkCore
+import BulwarkLedger
 import BulwarkServer
 import BulwarkStore
 import Foundation
@@ -66,7 +67,7 @@ struct DemoCommand: AsyncParsableCommand {
 
             Examples:
               bulwark demo                                  # then open the printed URL and sign in
-              bulwark demo --no-serve --database /tmp/demo.sqlite
+              bulwark demo --no-serve --database /tmp/demo.sqlite     # keys for its ledger checkpoint go in /tmp/bulwark-keys
             """
     )
 
@@ -76,11 +77,17 @@ struct DemoCommand: AsyncParsableCommand {
     @Flag(help: "Create the world and print logins, but do not start the server.") var noServe = false
     @Option(help: ArgumentHelp("Use this password for every demo user instead of random ones.", valueName: "password")) var password: String?
     @Option(help: .hidden) var bcryptCost: UInt8 = 12
+    @OptionGroup var keys: LedgerKeyOptions
 
     func run() async throws {
         let configuration = ServerConfiguration(host: host, port: port, bcryptCost: bcryptCost)
+        let signer = try keys.signingKey(named: keys.origin, database: database.resolved)
         try await database.withStore { store in
             try await Self.createWorld(store: store, password: password, bcryptCost: bcryptCost, url: configuration.displayURL)
+            // A signed checkpoint over the world's findings, so the dashboard's evidence links give bundles at once.
+            let note = try await store.publishLedgerCheckpoint(origin: keys.origin, signers: [signer])
+            let size = note.text.split(separator: "\n").dropFirst().first.map(String.init) ?? "?"
+            print("Evidence ledger: checkpoint of \(size) entries signed by \(keys.origin); its verifier key is in \(keys.directory(for: database.resolved))")
             if noServe { return }
             try await ServeCommand.serve(store: store, configuration: configuration)
         }

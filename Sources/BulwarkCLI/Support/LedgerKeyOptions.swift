@@ -55,17 +55,21 @@ struct LedgerKeyOptions: ParsableArguments {
         }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let key = try NoteSigningKey(generatingFor: name, type: type)
-        // O_EXCL: two processes starting at once must not both write a key; the loser reads the winner's.
-        let fd = open(file, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        guard fd >= 0 else {
-            if errno == EEXIST { return try signingKey(named: name, type: type, database: database) }
-            throw CLIError("cannot create \(file): \(String(cString: strerror(errno)))")
-        }
+        // Written whole to a private temporary file, then linked into place: link() fails if the key exists, so of two
+        // processes starting at once exactly one key wins, and the loser reads it complete.
+        let temporary = "\(file).\(getpid()).tmp"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard fd >= 0 else { throw CLIError("cannot create \(temporary): \(String(cString: strerror(errno)))") }
+        defer { unlink(temporary) }
         let bytes = Array((key.privateText + "\n").utf8)
         let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         fsync(fd)
         close(fd)
-        guard written == bytes.count else { throw CLIError("cannot write \(file)") }
+        guard written == bytes.count else { throw CLIError("cannot write \(temporary)") }
+        guard link(temporary, file) == 0 else {
+            if errno == EEXIST { return try signingKey(named: name, type: type, database: database) }
+            throw CLIError("cannot create \(file): \(String(cString: strerror(errno)))")
+        }
         try (key.verifierKey.description + "\n").write(toFile: "\(directory)/\(Self.fileName(name)).pub", atomically: true, encoding: .utf8)
         Terminal.printError("created signing key \(file); its verifier key is \(key.verifierKey)")
         return key
