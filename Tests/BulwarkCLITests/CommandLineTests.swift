@@ -75,7 +75,8 @@ struct BulwarkProcess {
             ["sbom", "import"], ["blast-radius"], ["cvss"], ["version", "compare"], ["vulns", "match"], ["vulns", "list"], ["vulns", "updates"],
             ["vex", "set"], ["vex", "list"], ["vex", "export"],
             ["ledger"], ["ledger", "append"], ["ledger", "checkpoint"], ["ledger", "prove"], ["ledger", "verify"],
-            ["traffic", "analyze"], ["mud", "check"], ["mud", "generate"], ["quarantine", "plan"],
+            ["traffic", "analyze"], ["collect"], ["mud", "check"], ["mud", "generate"], ["quarantine", "plan"], ["quarantine", "apply"],
+            ["quarantine", "rollback"],
         ]
         for command in commands {
             let result = try cli.run(command + ["--help"], withDatabase: false)
