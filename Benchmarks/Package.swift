@@ -33,6 +33,12 @@ let package = Package(
             dependencies: [.product(name: "BulwarkVulnerability", package: root)],
             path: "Benchmarks/Vulnerability"
         ),
+        // A plain executable: network-throughput.sh and collector-vs-nfcapd.sh run it and print its figures.
+        .executableTarget(
+            name: "NetworkThroughput",
+            dependencies: [.product(name: "BulwarkNetwork", package: root)],
+            path: "Benchmarks/NetworkThroughput"
+        ),
         .executableTarget(
             name: "Matching",
             dependencies: [

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs Bulwark's whole test suite on a fresh machine: installs the browser and PostgreSQL it needs (Debian packages),
+# Runs Bulwark's whole test suite on a fresh machine: installs the browser, PostgreSQL, softflowd, nfdump, nftables and
+# iproute2 it needs (Debian packages),
 # starts a throw-away PostgreSQL on a loopback port, builds, runs every test, and stops the database again.
 #
 #   scripts/test.sh                 # everything
@@ -24,6 +25,12 @@ command -v mkpasswd >/dev/null 2>&1 || missing+=(whois)
 command -v ssh-keygen >/dev/null 2>&1 || missing+=(openssh-client)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v perl >/dev/null 2>&1 || missing+=(perl)
+# Flow export and the reference collector for the collector cross-check; nftables and iproute2 for quarantine in
+# network namespaces (those tests run as root).
+command -v softflowd >/dev/null 2>&1 || [ -x /usr/sbin/softflowd ] || missing+=(softflowd)
+command -v nfcapd >/dev/null 2>&1 || missing+=(nfdump)
+command -v nft >/dev/null 2>&1 || [ -x /usr/sbin/nft ] || missing+=(nftables)
+command -v ip >/dev/null 2>&1 || [ -x /usr/sbin/ip ] || missing+=(iproute2)
 if [ ${#missing[@]} -gt 0 ]; then
     echo "==> installing ${missing[*]}"
     as_root apt-get update -qq

@@ -18,7 +18,8 @@ public struct BulwarkCommand: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, DemoCommand.self, MigrateCommand.self, OrgCommand.self, UserCommand.self, TokenCommand.self, ImportCommand.self,
             DevicesCommand.self, FeedsCommand.self, SBOMCommand.self, BlastRadiusCommand.self, CVSSCommand.self, VersionCommand.self,
-            VulnsCommand.self, VEXCommand.self, LedgerCommand.self, TrafficCommand.self, MUDCommand.self, QuarantineCommand.self, FirmwareCommand.self, GateCommand.self,
+            VulnsCommand.self, VEXCommand.self, LedgerCommand.self, TrafficCommand.self, CollectCommand.self, MUDCommand.self, QuarantineCommand.self,
+            FirmwareCommand.self, GateCommand.self,
         ]
     )
 

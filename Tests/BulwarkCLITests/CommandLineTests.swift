@@ -76,7 +76,8 @@ struct BulwarkProcess {
             ["sbom", "import"], ["blast-radius"], ["cvss"], ["version", "compare"], ["vulns", "match"], ["vulns", "list"], ["vulns", "updates"],
             ["vex", "set"], ["vex", "list"], ["vex", "export"],
             ["ledger"], ["ledger", "append"], ["ledger", "checkpoint"], ["ledger", "prove"], ["ledger", "verify"],
-            ["traffic", "analyze"], ["mud", "check"], ["mud", "generate"], ["quarantine", "plan"], ["firmware", "analyze"], ["firmware", "keys"], ["gate"],
+            ["traffic", "analyze"], ["collect"], ["mud", "check"], ["mud", "generate"], ["quarantine", "plan"], ["quarantine", "apply"],
+            ["quarantine", "rollback"], ["firmware", "analyze"], ["firmware", "keys"], ["gate"],
         ]
         for command in commands {
             let result = try cli.run(command + ["--help"], withDatabase: false)

@@ -67,8 +67,11 @@ import Testing
         #expect(plan.table == "bulwark_quarantine_cam_1")
         #expect(plan.rules.contains("ip saddr 192.168.1.20 ip daddr 10.0.0.5 tcp dport 22 accept"))
         #expect(plan.rules.contains("ip saddr 192.168.1.20 ip daddr service.bms.example.com tcp dport 443 accept"))
-        #expect(plan.rules.contains("ether saddr 3c:71:bf:00:00:01 drop"))
-        #expect(plan.rules.hasSuffix("        ip saddr 192.168.1.20 drop\n        ip daddr 192.168.1.20 drop\n    }\n}\n"))
+        #expect(plan.rules.contains("ip daddr 192.168.1.20 ip saddr 10.0.0.5 tcp sport 22 ct state established,related accept"))
+        #expect(plan.rules.contains("ether saddr 3c:71:bf:00:00:01 counter drop"))
+        #expect(plan.rules.contains("        ip saddr 192.168.1.20 counter drop comment \"quarantined device, from\"\n        ip daddr 192.168.1.20 counter drop"))
+        #expect(!plan.rules.contains("ct state established,related ip"), "no blanket acceptance of earlier sessions")
+        for hook in ["forward", "input", "output"] { #expect(plan.rules.contains("type filter hook \(hook) priority -10; policy accept;\n        jump isolate")) }
         #expect(plan.rollback == "delete table inet bulwark_quarantine_cam_1\n")
     }
 }

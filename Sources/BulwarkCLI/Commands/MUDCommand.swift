@@ -108,26 +108,17 @@ struct MUDCommand: AsyncParsableCommand {
 
 struct QuarantineCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "quarantine", abstract: "Plan the isolation of a device as nftables rules, with their rollback.", subcommands: [Plan.self])
+        commandName: "quarantine", abstract: "Plan the isolation of a device as nftables rules, apply it inside a network namespace, roll it back.",
+        subcommands: [Plan.self, Apply.self, Rollback.self])
 
-    struct Plan: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Print nftables rules that cut a device off except from its management and update endpoints and what its MUD profile allows.",
-            discussion: """
-                The rules are only printed; load them with nft -f, and undo them with the printed rollback.
-
-                Examples:
-                  bulwark quarantine plan --device 192.168.1.20 --allow 10.0.0.5:tcp:22 --allow updates.example.com:tcp:443
-                  bulwark quarantine plan --device 192.168.1.20 --mac 3c:71:bf:00:00:01 --profile lightbulb.json --format json
-                """)
-
+    /// Which device to isolate and what it keeps.
+    struct Target: ParsableArguments {
         @Option(help: ArgumentHelp("The device's IP address.", valueName: "address")) var device: String
         @Option(help: ArgumentHelp("The device's MAC address, to drop it whatever address it takes.", valueName: "mac")) var mac: String?
         @Option(help: ArgumentHelp("A management or update endpoint, host[:tcp|udp:port]; repeatable.", valueName: "endpoint")) var allow: [String] = []
         @Option(help: ArgumentHelp("The device's MUD profile; the flows it allows stay allowed.", valueName: "file")) var profile: String?
-        @Option(help: "table or json.") var format: OutputFormat = .table
 
-        func run() async throws {
+        func plan() throws -> QuarantinePlan {
             guard let address = HostAddress(device) else { throw CLIError("--device: \"\(device)\" is not an IP address") }
             let hardware = try mac.map { text -> HardwareAddress in
                 guard let value = HardwareAddress(text) else { throw CLIError("--mac: \"\(text)\" is not a MAC address") }
@@ -144,8 +135,28 @@ struct QuarantineCommand: AsyncParsableCommand {
                     endpoints.append(.init(host: text, why: "management \(text)"))
                 }
             }
-            let plan = QuarantinePlan(
+            return QuarantinePlan(
                 device: address, mac: hardware, name: device, management: endpoints, profile: try profile.map { try MUDCommand.profile($0) })
+        }
+    }
+
+    struct Plan: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print nftables rules that cut a device off except from its management and update endpoints and what its MUD profile allows.",
+            discussion: """
+                The rules are only printed; load them with nft -f (or 'bulwark quarantine apply' inside a network namespace), \
+                and undo them with the printed rollback.
+
+                Examples:
+                  bulwark quarantine plan --device 192.168.1.20 --allow 10.0.0.5:tcp:22 --allow updates.example.com:tcp:443
+                  bulwark quarantine plan --device 192.168.1.20 --mac 3c:71:bf:00:00:01 --profile lightbulb.json --format json
+                """)
+
+        @OptionGroup var target: Target
+        @Option(help: "table or json.") var format: OutputFormat = .table
+
+        func run() async throws {
+            let plan = try target.plan()
             switch format {
             case .json: print(try Terminal.json(plan))
             case .table:
@@ -153,6 +164,62 @@ struct QuarantineCommand: AsyncParsableCommand {
                 print("# rollback:")
                 print(plan.rollback, terminator: "")
             }
+        }
+    }
+
+    struct Apply: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Load a device's isolation rules into the nftables of a named network namespace.",
+            discussion: """
+                Acts only inside the network namespace named by --netns (one made with 'ip netns add'), never on the \
+                host's own rules, and only when this command is run. The rules replace an earlier plan for the same \
+                device in one nft transaction. Needs the ip and nft programs (Debian iproute2, nftables) and the right \
+                to change that namespace (root or CAP_NET_ADMIN).
+
+                Examples:
+                  bulwark quarantine apply --netns gateway --device 192.168.1.20 --allow 10.0.0.5:tcp:22
+                  bulwark quarantine apply --netns gateway --device 192.168.1.20 --mac 3c:71:bf:00:00:01 --profile lightbulb.json
+                """)
+
+        @OptionGroup var target: Target
+        @Option(help: ArgumentHelp("The network namespace to act in (as listed by 'ip netns list').", valueName: "name")) var netns: String
+        @Option(help: "table or json.") var format: OutputFormat = .table
+
+        func run() async throws {
+            let plan = try target.plan()
+            let namespace = try NamespaceFirewall(name: netns)
+            try namespace.load(plan.replacingScript, doing: "load the quarantine rules")
+            switch format {
+            case .json: print(try Terminal.json(["namespace": netns, "table": plan.table, "rules": plan.rules]))
+            case .table:
+                print("quarantined \(plan.device) in network namespace \(netns): table inet \(plan.table), \(plan.allowed.count) endpoints allowed")
+                print("undo with: bulwark quarantine rollback --netns \(netns) --device \(target.device)")
+            }
+        }
+    }
+
+    struct Rollback: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Remove a device's isolation rules from a named network namespace.",
+            discussion: """
+                Deletes the table 'bulwark quarantine apply' made for the device, in that namespace only.
+
+                Examples:
+                  bulwark quarantine rollback --netns gateway --device 192.168.1.20
+                """)
+
+        @Option(help: ArgumentHelp("The device's IP address, as given to apply.", valueName: "address")) var device: String
+        @Option(help: ArgumentHelp("The network namespace to act in (as listed by 'ip netns list').", valueName: "name")) var netns: String
+
+        func run() async throws {
+            guard let address = HostAddress(device) else { throw CLIError("--device: \"\(device)\" is not an IP address") }
+            let plan = QuarantinePlan(device: address, mac: nil, name: device, management: [], profile: nil)
+            let namespace = try NamespaceFirewall(name: netns)
+            guard try namespace.hasTable(plan.table) else {
+                throw CLIError("nothing to roll back: network namespace \(netns) has no table inet \(plan.table)")
+            }
+            try namespace.load(plan.rollback, doing: "remove the quarantine rules")
+            print("released \(plan.device) in network namespace \(netns): table inet \(plan.table) deleted")
         }
     }
 }

@@ -48,16 +48,7 @@ struct TrafficCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            var indicatorSet = IndicatorSet()
-            for file in indicators {
-                guard let data = FileManager.default.contents(atPath: file) else { throw CLIError("cannot read \(file)") }
-                if file.hasSuffix(".json") {
-                    try indicatorSet.loadSTIX(data, file: file)
-                } else {
-                    indicatorSet.loadList(String(decoding: data, as: UTF8.self), file: file)
-                }
-            }
-            for problem in indicatorSet.diagnostics.samples { Terminal.printError("skipped indicator: \(problem)") }
+            let indicatorSet = try TrafficCommand.loadIndicators(indicators)
             if let org {
                 try await database.withStore { store in
                     guard let organisation = try await store.organisation(named: org) else {
@@ -155,5 +146,22 @@ struct TrafficCommand: AsyncParsableCommand {
                     location: alert.evidence.first, rule: alert.rule),
                 provenance: .init(source: "traffic", observedAt: Timestamp.format(Date(timeIntervalSince1970: alert.windowStart)), version: "network-rules-1"))
         }
+    }
+}
+
+extension TrafficCommand {
+    /// Reads indicator lists: STIX 2.1 bundles (`.json`) and plain text; skipped entries are reported on standard error.
+    static func loadIndicators(_ files: [String]) throws -> IndicatorSet {
+        var indicatorSet = IndicatorSet()
+        for file in files {
+            guard let data = FileManager.default.contents(atPath: file) else { throw CLIError("cannot read \(file)") }
+            if file.hasSuffix(".json") {
+                try indicatorSet.loadSTIX(data, file: file)
+            } else {
+                indicatorSet.loadList(String(decoding: data, as: UTF8.self), file: file)
+            }
+        }
+        for problem in indicatorSet.diagnostics.samples { Terminal.printError("skipped indicator: \(problem)") }
+        return indicatorSet
     }
 }

@@ -91,6 +91,15 @@ public struct TrafficAnalyzer: Sendable {
     /// Alerts so far, in the order they first fired.
     public var currentAlerts: [NetworkAlert] { alertOrder.compactMap { alerts[$0] } }
 
+    /// How many distinct alerts have fired so far; with ``alerts(from:)`` a stream reports each one once.
+    public var alertCount: Int { alertOrder.count }
+
+    /// The alerts that first fired after the first `index`, as they stand now.
+    public func alerts(from index: Int) -> [NetworkAlert] {
+        guard index < alertOrder.count else { return [] }
+        return alertOrder[Swift.max(0, index)...].compactMap { alerts[$0] }
+    }
+
     /// Raises an alert, or widens the existing one for the same rule, host and target.
     mutating func raise(
         rule: String, severity: Severity, title: String, host: HostAddress, target: String, start: Double, end: Double, reason: String,

@@ -27,9 +27,26 @@ public struct FlowExportDecoder: Sendable {
     /// v9 and v5 time flows by the exporter's uptime in milliseconds; this maps it to wall-clock.
     private var bootTimes: [Domain: Double] = [:]
 
-    public init(templateLifetime: UInt32 = 1800) {
+    /// Exporter domains whose templates and sequence numbers are kept; beyond this (spoofed sources, say) the state
+    /// of an arbitrary other domain is forgotten and counted as ``InputDiagnostics/Kind/evictedEarly``.
+    public let domainLimit: Int
+
+    public init(templateLifetime: UInt32 = 1800, domainLimit: Int = 4096) {
         self.templateLifetime = templateLifetime
+        self.domainLimit = Swift.max(1, domainLimit)
     }
+
+    /// Makes room for `domain`'s state, forgetting another domain when the limit is reached.
+    private mutating func admit(_ domain: Domain, place: String) {
+        guard sequences[domain] == nil, sequences.count >= domainLimit, let victim = sequences.keys.first else { return }
+        sequences[victim] = nil
+        templates[victim] = nil
+        bootTimes[victim] = nil
+        diagnostics.record(.evictedEarly, at: place, "more than \(domainLimit) exporter domains: forgot domain \(victim.id) of \(victim.exporter)")
+    }
+
+    /// Exporter observation domains seen (one per exporter address, version and source id).
+    public var domainCount: Int { sequences.count }
 
     /// How many templates are cached (all exporters and domains).
     public var templateCount: Int { templates.values.reduce(0) { $0 + $1.count } }
@@ -91,6 +108,7 @@ public struct FlowExportDecoder: Sendable {
             diagnostics.record(.malformedRecord, at: place, "NetFlow v5 header announces \(count) records, the message holds \((field.count - 24) / 48)")
             return
         }
+        admit(domain, place: place)
         // v5's flow_sequence counts flows, not messages.
         checkSequence(domain, sequence: field.u32(16), advance: UInt32(count), place: place)
         let boot = now - uptime
@@ -127,6 +145,7 @@ public struct FlowExportDecoder: Sendable {
         let uptime = Double(field.u32(4)) / 1000
         let exportTime = field.u32(8)
         let domain = Domain(exporter: exporter, id: field.u32(16), version: 9)
+        admit(domain, place: place)
         // RFC 3954 §5.1: the v9 sequence number counts export packets.
         checkSequence(domain, sequence: field.u32(12), advance: 1, place: place)
         bootTimes[domain] = Double(exportTime) - uptime
@@ -165,6 +184,7 @@ public struct FlowExportDecoder: Sendable {
         }
         let exportTime = field.u32(4)
         let domain = Domain(exporter: exporter, id: field.u32(12), version: 10)
+        admit(domain, place: place)
         expireTemplates(domain, now: exportTime, place: place)
         let before = records + optionsRecords
         var at = 16

@@ -24,6 +24,9 @@ public struct QuarantinePlan: Sendable, Hashable, Codable {
     public var allowed: [Endpoint]
     /// The nftables script that isolates the device (`nft -f`).
     public var rules: String
+    /// The script that installs the rules in one transaction, replacing an earlier plan for the same device
+    /// (`nft -f -`: declaring the table first makes the delete succeed when there was none).
+    public var replacingScript: String { "table inet \(table)\ndelete table inet \(table)\n" + rules }
     /// The script that removes the isolation again.
     public var rollback: String
 
@@ -41,24 +44,45 @@ public struct QuarantinePlan: Sendable, Hashable, Codable {
         }
         self.allowed = allowed
         let family = device.isIPv4 ? "ip" : "ip6"
+        // One chain holds the decisions; the forward hook isolates the device from other hosts when this machine
+        // routes for it, input and output isolate it from this machine itself (its management interface, say).
+        // No blanket "ct state established accept": a session opened before the quarantine (a C2 channel) is cut too;
+        // replies are accepted only for the allowed endpoints and ports.
         var lines = [
             "# Isolates \(device)\(mac.map { " (\($0))" } ?? ""): only the endpoints below may reach it or be reached from it.",
             "# Roll back with: nft delete table inet \(table)",
             "table inet \(table) {",
-            "    chain forward {",
-            "        type filter hook forward priority -10; policy accept;",
-            "        ct state established,related \(family) saddr \(device) accept",
-            "        ct state established,related \(family) daddr \(device) accept",
+            "    chain isolate {",
         ]
         for endpoint in allowed {
-            let proto = endpoint.transport.map { $0 == 6 ? "tcp" : $0 == 17 ? "udp" : nil } ?? nil
-            let port = endpoint.port.flatMap { p in proto.map { " \($0) dport \(p)" } } ?? ""
-            let protoOnly = port.isEmpty ? (endpoint.transport.map { " meta l4proto \($0)" } ?? "") : ""
-            lines.append("        \(family) saddr \(device) \(family) daddr \(endpoint.host)\(protoOnly)\(port) accept comment \"\(endpoint.why.replacingOccurrences(of: "\"", with: "'"))\"")
-            lines.append("        \(family) daddr \(device) \(family) saddr \(endpoint.host)\(protoOnly)\(port) accept comment \"\(endpoint.why.replacingOccurrences(of: "\"", with: "'"))\"")
+            let proto = endpoint.transport.flatMap { $0 == 6 ? "tcp" : $0 == 17 ? "udp" : nil }
+            let comment = " comment \"\(endpoint.why.replacingOccurrences(of: "\"", with: "'"))\""
+            let outbound = "\(family) saddr \(device) \(family) daddr \(endpoint.host)"
+            let inbound = "\(family) daddr \(device) \(family) saddr \(endpoint.host)"
+            if let proto, let port = endpoint.port {
+                // Either side may open a connection to the port; the answers come back from it.
+                lines.append("        \(outbound) \(proto) dport \(port) accept\(comment)")
+                lines.append("        \(inbound) \(proto) dport \(port) accept\(comment)")
+                lines.append("        \(inbound) \(proto) sport \(port) ct state established,related accept\(comment)")
+                lines.append("        \(outbound) \(proto) sport \(port) ct state established,related accept\(comment)")
+            } else {
+                let protocolOnly = endpoint.transport.map { " meta l4proto \($0)" } ?? ""
+                lines.append("        \(outbound)\(protocolOnly) accept\(comment)")
+                lines.append("        \(inbound)\(protocolOnly) accept\(comment)")
+            }
         }
-        if let mac { lines.append("        ether saddr \(mac) drop comment \"quarantined device, any address\"") }
-        lines += ["        \(family) saddr \(device) drop", "        \(family) daddr \(device) drop", "    }", "}"]
+        if let mac { lines.append("        ether saddr \(mac) counter drop comment \"quarantined device, any address\"") }
+        lines += [
+            "        \(family) saddr \(device) counter drop comment \"quarantined device, from\"",
+            "        \(family) daddr \(device) counter drop comment \"quarantined device, to\"",
+            "    }",
+        ]
+        for hook in ["forward", "input", "output"] {
+            lines += [
+                "    chain \(hook) {", "        type filter hook \(hook) priority -10; policy accept;", "        jump isolate", "    }",
+            ]
+        }
+        lines.append("}")
         rules = lines.joined(separator: "\n") + "\n"
         rollback = "delete table inet \(table)\n"
     }

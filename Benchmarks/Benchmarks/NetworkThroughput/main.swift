@@ -1,0 +1,178 @@
+import BulwarkNetwork
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Network throughput on one core, as plain figures.
+///
+///   NetworkThroughput packets ROUNDS FILE…   # the captures replayed ROUNDS times from memory, clock shifted each round:
+///                                            # packets/s for decode; + damped statistics; + flow table and every rule;
+///                                            # then bytes per tracked stream from 200,000 distinct conversations
+///   NetworkThroughput collect PORT RECORDS   # a UDP collector (listener, bounded queue, decoder, rules) on
+///                                            # 127.0.0.1:PORT until RECORDS flow records arrived or 3 s pass without
+///                                            # any; prints the records and the CPU seconds they took
+///
+/// Run by Benchmarks/network-throughput.sh and Benchmarks/collector-vs-nfcapd.sh.
+let arguments = CommandLine.arguments
+let clock = ContinuousClock()
+
+func seconds(_ elapsed: Duration) -> Double { Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18 }
+
+func cpuSeconds() -> Double {
+    var usage = rusage()
+    #if canImport(Glibc)
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    #else
+    getrusage(RUSAGE_SELF, &usage)
+    #endif
+    return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6 + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+}
+
+func residentBytes() -> Int {
+    guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8), let pages = text.split(separator: " ").dropFirst().first.flatMap({ Int($0) })
+    else { return 0 }
+    return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+}
+
+func usage() -> Never {
+    FileHandle.standardError.write(Data("usage: NetworkThroughput packets ROUNDS FILE… | collect PORT RECORDS\n".utf8))
+    exit(2)
+}
+
+func packets(rounds: Int, files: [String]) throws {
+    var packets: [CapturedPacket] = []
+    for file in files { packets += Array(try PacketCaptureReader(path: file)) }
+    guard let first = packets.map(\.timestamp).min(), let last = packets.map(\.timestamp).max() else { usage() }
+    let span = last - first + 1_000_000_000
+    let total = packets.count * rounds
+    print("packets in memory: \(packets.count) from \(files.count) files, replayed \(rounds) times = \(total)")
+
+    // Decode only.
+    var decoder = PacketDecoder(file: "bench")
+    var decoded = 0
+    var elapsed = clock.measure {
+        for round in 0..<rounds {
+            for var packet in packets {
+                packet.timestamp += Int64(round) * span
+                if decoder.decode(packet) != nil { decoded += 1 }
+            }
+        }
+    }
+    print("decode:                      \(Int(Double(total) / seconds(elapsed))) packets/s (\(decoded) decoded)")
+
+    // Decode and damped statistics (Kitsune's 100 features a packet).
+    var statistics = StreamStatistics()
+    var features: [Double] = []
+    var checksum = 0.0
+    decoder = PacketDecoder(file: "bench")
+    elapsed = clock.measure {
+        for round in 0..<rounds {
+            for var packet in packets {
+                packet.timestamp += Int64(round) * span
+                guard let item = decoder.decode(packet) else { continue }
+                statistics.update(item, features: &features)
+                checksum += features.last ?? 0
+            }
+        }
+    }
+    print("decode + features:           \(Int(Double(total) / seconds(elapsed))) packets/s (\(statistics.featureCount) features, checksum \(Int(checksum)))")
+
+    // Everything traffic analyze does per packet: decode, features, flow table, DNS and every rule.
+    statistics = StreamStatistics()
+    decoder = PacketDecoder(file: "bench")
+    var table = FlowTable(file: "bench")
+    var analyzer = TrafficAnalyzer()
+    elapsed = clock.measure {
+        for round in 0..<rounds {
+            for var packet in packets {
+                packet.timestamp += Int64(round) * span
+                guard let item = decoder.decode(packet) else { continue }
+                statistics.update(item, features: &features)
+                if let dns = item.dns {
+                    analyzer.observe(
+                        DNSObservation(
+                            time: item.seconds, client: dns.isResponse ? item.destination : item.source, clientMAC: nil, name: dns.name,
+                            isResponse: dns.isResponse, responseCode: dns.responseCode, origin: "bench"))
+                }
+                table.add(item) { analyzer.observe($0) }
+            }
+        }
+        table.flush { analyzer.observe($0) }
+    }
+    let alerts = analyzer.finish()
+    print("decode + features + rules:   \(Int(Double(total) / seconds(elapsed))) packets/s (\(analyzer.flows) flows, \(alerts.count) alerts)")
+
+    // Memory per tracked stream: 200,000 conversations between distinct hosts, as raw IPv4/UDP packets.
+    var fresh = StreamStatistics(capacity: 2_000_000)
+    decoder = PacketDecoder(file: "bench")
+    let before = residentBytes()
+    for index in 0..<200_000 {
+        let source = UInt32(0x0A00_0000) + UInt32(index)
+        let destination = UInt32(0xC0A8_0000) + UInt32(index % 65_000)
+        var bytes: [UInt8] = [0x45, 0, 0, 28, 0, 0, 0, 0, 64, 17, 0, 0]
+        for value in [source, destination] { bytes += [UInt8(value >> 24), UInt8((value >> 16) & 0xFF), UInt8((value >> 8) & 0xFF), UInt8(value & 0xFF)] }
+        bytes += [0x9C, 0x40, 0x00, 0x35, 0, 8, 0, 0]
+        let packet = CapturedPacket(timestamp: 1_700_000_000_000_000_000 + Int64(index) * 1_000, linkType: .raw, originalLength: bytes.count, data: bytes[...], number: index)
+        if let item = decoder.decode(packet) { fresh.update(item, features: &features) }
+    }
+    let grown = residentBytes() - before
+    print("memory: \(fresh.trackedStreams) streams tracked, \(grown / max(1, fresh.trackedStreams)) bytes each (resident growth \(grown / 1_048_576) MiB)")
+}
+
+func collect(port: String, records wanted: Int) async throws {
+    let listener = try UDPDatagramListener(address: "127.0.0.1:\(port)")
+    let queue = DatagramQueue(capacity: 65_536)
+    var collector = FlowCollector()
+    let startCPU = cpuSeconds()
+    listener.start(into: queue)
+    print("listening on \(listener.boundAddress), receive buffer \(listener.receiveBufferBytes) bytes")
+    // Stops the listener when nothing arrived for 3 s (the sender is done, or lost the rest).
+    let progress = ProgressWatch()
+    let watchdog = Task {
+        var last = -1
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(3))
+            let now = progress.value
+            if now == last && now > 0 { listener.stop() }
+            last = now
+        }
+    }
+    for await datagram in queue.datagrams {
+        _ = collector.receive(datagram.bytes[...], from: datagram.exporter)
+        progress.value = collector.counters.records
+        if collector.counters.records >= wanted { listener.stop() }
+    }
+    watchdog.cancel()
+    collector.countDrops(queue.drops)
+    let cpu = cpuSeconds() - startCPU
+    let c = collector.counters
+    print(
+        "records \(c.records) datagrams \(c.datagrams) packets \(c.packets) bytes \(c.bytes) drops \(c.drops) bad-input \(c.badInput) "
+            + "cpu-seconds \(String(format: "%.3f", cpu)) records-per-cpu-second \(Int(Double(c.records) / max(cpu, 1e-9)))")
+}
+
+/// The consumer's progress, read by the watchdog task.
+// @unchecked Sendable: `stored` is only touched under `lock`.
+final class ProgressWatch: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored = 0
+    var value: Int {
+        get { lock.withLock { stored } }
+        set { lock.withLock { stored = newValue } }
+    }
+}
+
+switch arguments.dropFirst().first {
+case "packets":
+    guard arguments.count >= 4, let rounds = Int(arguments[2]) else { usage() }
+    try packets(rounds: rounds, files: Array(arguments[3...]))
+case "collect":
+    guard arguments.count == 4, let wanted = Int(arguments[3]) else { usage() }
+    try await collect(port: arguments[2], records: wanted)
+default:
+    usage()
+}

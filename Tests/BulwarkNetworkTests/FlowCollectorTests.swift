@@ -1,0 +1,75 @@
+import BulwarkNetwork
+import Testing
+
+@Suite struct FlowCollectorTests {
+    let exporter = HostAddress("192.0.2.1")!
+
+    @Test func fullQueueDropsTheNewcomerAndCountsIt() async {
+        let queue = DatagramQueue(capacity: 2)
+        let accepted = (0..<5).map { queue.offer(DatagramQueue.Datagram(bytes: [UInt8($0)], exporter: exporter)) }
+        #expect(accepted == [true, true, false, false, false])
+        #expect(queue.drops == 3)
+        #expect(queue.offered == 5)
+        queue.finish()
+        #expect(!queue.offer(DatagramQueue.Datagram(bytes: [9], exporter: exporter)), "a finished queue takes nothing more")
+        #expect(queue.drops == 4)
+        var received: [[UInt8]] = []
+        for await datagram in queue.datagrams { received.append(datagram.bytes) }
+        #expect(received == [[0], [1]], "the queued datagrams are still delivered, oldest first")
+    }
+
+    /// Twelve SYNs to port 23 of twelve hosts, split over two export messages with a lost message between them.
+    @Test func countsRecordsPacketsBytesAndGapsAndReportsEachAlertOnce() {
+        var collector = FlowCollector()
+        func syn(_ host: UInt32) -> (src: UInt32, dst: UInt32, sport: UInt16, dport: UInt16, packets: UInt32, bytes: UInt32, flags: UInt8) {
+            (src: 0x0A00_0009, dst: 0xC633_6400 + host, sport: UInt16(40_000 + host), dport: 23, packets: 2, bytes: 120, flags: 0x02)
+        }
+        let first = collector.receive(ExportWriter.v5(sequence: 1, flows: (1...6).map(syn))[...], from: exporter)
+        #expect(first.map(\.rule) == ["scan.horizontal"])
+        #expect(first.first?.host.description == "10.0.0.9")
+        #expect(first.first?.evidenceCount == 6)
+        // Sequence 7 would follow; 10 means three flows were lost on the way.
+        let second = collector.receive(ExportWriter.v5(sequence: 10, flows: (7...12).map(syn))[...], from: exporter)
+        #expect(second.isEmpty, "the scan alert widens but is not reported again")
+        #expect(collector.alerts.first?.evidenceCount == 12)
+        let counters = collector.counters
+        #expect(counters.datagrams == 2)
+        #expect(counters.records == 12)
+        #expect(counters.flows == 12)
+        #expect(counters.packets == 24)
+        #expect(counters.bytes == 1440)
+        #expect(counters.sequenceGaps == 1)
+        #expect(counters.templateErrors == 0)
+        #expect(counters.badInput == 1)
+        #expect(collector.finish().isEmpty)
+    }
+
+    @Test func countsTemplateErrorsAndGarbageWithoutStopping() {
+        var collector = FlowCollector()
+        // IPFIX data for template 300, which was never sent.
+        let orphan = ExportWriter.ipfix(sequence: 0, domain: 1, sets: [ExportWriter.set(300, [UInt8](repeating: 1, count: 12))])
+        _ = collector.receive(orphan[...], from: exporter)
+        _ = collector.receive([0x00, 0x07, 0xFF][...], from: exporter)
+        _ = collector.receive([][...], from: exporter)
+        let v5 = ExportWriter.v5(sequence: 1, flows: [(src: 1, dst: 2, sport: 3, dport: 4, packets: 5, bytes: 6, flags: 0x10)])
+        _ = collector.receive(v5[...], from: exporter)
+        #expect(collector.counters.datagrams == 4)
+        #expect(collector.counters.templateErrors == 1)
+        #expect(collector.counters.badInput == 3)
+        #expect(collector.counters.records == 1)
+        #expect(collector.counters.packets == 5)
+        collector.countDrops(7)
+        #expect(collector.counters.drops == 7)
+    }
+
+    @Test func forgetsTheStateOfAnExporterBeyondTheDomainLimit() {
+        var decoder = FlowExportDecoder(domainLimit: 2)
+        let v5 = ExportWriter.v5(sequence: 1, flows: [(src: 1, dst: 2, sport: 3, dport: 4, packets: 5, bytes: 6, flags: 0x10)])
+        for last in 1...3 as ClosedRange<UInt32> {
+            decoder.decode(v5[...], exporter: HostAddress(ipv4: 0xC000_0200 + last), place: "m\(last)") { _ in }
+        }
+        #expect(decoder.domainCount == 2)
+        #expect(decoder.diagnostics[.evictedEarly] == 1)
+        #expect(decoder.records == 3)
+    }
+}
