@@ -107,12 +107,15 @@ struct CollectCommand: AsyncParsableCommand {
             services.append(.init(service: buildMetricsApplication(host: host, port: port, metrics: service.metrics, logger: logger)))
         }
         if let duration { services.append(.init(service: CollectionDeadline(seconds: duration), successTerminationBehavior: .gracefullyShutdownGroup)) }
+        // Announced from inside the group, which traps SIGINT and SIGTERM before it starts any service: once the line is
+        // out, a signal stops the collector gracefully.
+        let announcement =
+            "collecting on udp \(listener.boundAddress)" + (metrics.map { ", metrics on http://\($0)/metrics" } ?? "")
+            + (duration.map { " for \($0) s" } ?? "; SIGINT or SIGTERM stops")
+        services.append(.init(service: Announcement(text: announcement)))
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: FlowCollectorService.stopSignals, cancellationSignals: [], logger: logger))
         let started = Date()
-        Terminal.printError(
-            "collecting on udp \(listener.boundAddress)" + (metrics.map { ", metrics on http://\($0)/metrics" } ?? "")
-                + (duration.map { " for \($0) s" } ?? "; SIGINT or SIGTERM stops"))
         do {
             try await group.run()
         } catch {
@@ -137,6 +140,16 @@ struct CollectCommand: AsyncParsableCommand {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         guard let data = try? encoder.encode(value) else { return }
         FileHandle.standardOutput.write(data + Data("\n".utf8))
+    }
+}
+
+/// Prints one line once the service group runs, then waits for the shutdown.
+struct Announcement: Service {
+    let text: String
+
+    func run() async throws {
+        Terminal.printError(text)
+        try? await gracefulShutdown()
     }
 }
 
