@@ -124,15 +124,7 @@ struct VEXCommand: AsyncParsableCommand {
                         trackingID: tracking, timestamp: now)
                 }
             }
-            if let output {
-                do {
-                    try data.write(to: URL(fileURLWithPath: output), options: .atomic)
-                } catch {
-                    throw CLIError("cannot write \(output): \(error.localizedDescription)")
-                }
-            } else {
-                print(String(decoding: data, as: UTF8.self))
-            }
+            try Terminal.emit(String(decoding: data, as: UTF8.self), to: output)
         }
     }
 }

@@ -104,15 +104,8 @@ struct VulnsCommand: AsyncParsableCommand {
             case .table:
                 text = Self.table(kept, components: components.count, explain: explain)
             }
-            if let output {
-                do {
-                    try Data((text + "\n").utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
-                } catch {
-                    throw CLIError("cannot write \(output): \(error.localizedDescription)")
-                }
+            if try Terminal.emit(text, to: output), let output {
                 Terminal.printError("\(kept.count) matches in \(components.count) components written to \(output)")
-            } else {
-                print(text)
             }
             if let failOn {
                 let blocking = kept.filter { failOn.reached(by: $0.priority.level) && !($0.vex?.status.suppresses ?? false) }
@@ -213,7 +206,7 @@ struct VulnsCommand: AsyncParsableCommand {
                     return
                 }
                 let releases = try await store.releaseVulnerabilities(organisation: org.id, for: principal)
-                let advice = try await store.updateAdvice(organisation: org.id, for: principal)
+                let advice = store.updateAdvice(for: releases)
                 switch format {
                 case .json:
                     struct Row: Encodable {

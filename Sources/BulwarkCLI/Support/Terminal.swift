@@ -57,6 +57,21 @@ enum Terminal {
         return ([line(header)] + rows.map(line)).joined(separator: "\n")
     }
 
+    /// Writes a report to `path` whole (atomically), or prints it when no path is given; returns whether it went to a file.
+    @discardableResult
+    static func emit(_ text: String, to path: String?) throws -> Bool {
+        guard let path else {
+            print(text)
+            return false
+        }
+        do {
+            try Data((text.hasSuffix("\n") ? text : text + "\n").utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw CLIError("cannot write \(path): \(error.localizedDescription)")
+        }
+        return true
+    }
+
     /// Pretty, stable JSON for scripts.
     static func json<T: Encodable>(_ value: T) throws -> String {
         let encoder = JSONEncoder()

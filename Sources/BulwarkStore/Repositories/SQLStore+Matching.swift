@@ -296,8 +296,13 @@ extension SQLStore {
 
     /// An organisation's vulnerabilities, most urgent first, each with the releases and number of devices that carry it.
     public func fleetVulnerabilities(organisation: Identifier<Organisation>?, for principal: Principal) async throws -> [FleetVulnerability] {
+        Self.fleetVulnerabilities(in: try await releaseVulnerabilities(organisation: organisation, for: principal))
+    }
+
+    /// The vulnerabilities of releases already matched (one organisation's), grouped and ordered as above.
+    public static func fleetVulnerabilities(in releases: [ReleaseVulnerabilities]) -> [FleetVulnerability] {
         var grouped: [String: FleetVulnerability] = [:]
-        for release in try await releaseVulnerabilities(organisation: organisation, for: principal) {
+        for release in releases {
             for match in release.matches {
                 let id = match.cve ?? match.advisoryID
                 let component = "\(match.component.name) \(match.component.version)"
@@ -323,7 +328,11 @@ extension SQLStore {
 
     /// Update advice for every release of a readable organisation, by release id.
     public func updateAdvice(organisation: Identifier<Organisation>?, for principal: Principal) async throws -> [String: UpdateAdvice] {
-        let releases = try await releaseVulnerabilities(organisation: organisation, for: principal)
+        updateAdvice(for: try await releaseVulnerabilities(organisation: organisation, for: principal))
+    }
+
+    /// Update advice for releases already matched (all of one organisation's), by release id, as of the store's clock.
+    public func updateAdvice(for releases: [ReleaseVulnerabilities]) -> [String: UpdateAdvice] {
         let today = CalendarDay(clock.now())
         var advice: [String: UpdateAdvice] = [:]
         for release in releases {
