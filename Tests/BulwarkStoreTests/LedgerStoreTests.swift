@@ -199,13 +199,37 @@ import Testing
             message: "checkpoint at size 15: its note and its columns disagree"),
     ]
 
+    /// Where a bundle's entries are in the entry file beside a SQLite database, or nil when the row holds them.
+    static func fileRange(_ tampering: Tampering, _ store: SQLStore) async throws -> (path: String, offset: UInt64, length: Int)? {
+        guard tampering.table == "ledger_entry_bundles", let path = store.database.ledgerEntryFilePath else { return nil }
+        let select = "SELECT file_offset, file_length FROM ledger_entry_bundles WHERE \(tampering.key)"
+        let row = try #require(try await store.database.withConnection { try await $0.raw(SQLQueryString(select)).first() })
+        guard let offset = try row.decode(column: "file_offset", as: Int?.self) else { return nil }
+        return (path, UInt64(offset), try row.decode(column: "file_length", as: Int.self))
+    }
+
     static func stored(_ tampering: Tampering, _ store: SQLStore) async throws -> String {
+        if let file = try await fileRange(tampering, store) {
+            let handle = try #require(FileHandle(forReadingAtPath: file.path))
+            defer { try? handle.close() }
+            try handle.seek(toOffset: file.offset)
+            return String(decoding: try #require(try handle.read(upToCount: file.length)), as: UTF8.self)
+        }
         let select = "SELECT \(tampering.column) AS v FROM \(tampering.table) WHERE \(tampering.key)"
         return try #require(
             try await store.database.withConnection { try await $0.raw(SQLQueryString(select)).first()?.decode(column: "v", as: String.self) })
     }
 
+    /// Writes `text` where `stored(_:_:)` read it; in the entry file the text keeps its length.
     static func store(_ text: String, for tampering: Tampering, _ store: SQLStore) async throws {
+        if let file = try await fileRange(tampering, store) {
+            #expect(text.utf8.count == file.length)
+            let handle = try #require(FileHandle(forWritingAtPath: file.path))
+            defer { try? handle.close() }
+            try handle.seek(toOffset: file.offset)
+            try handle.write(contentsOf: Data(text.utf8))
+            return
+        }
         try await store.database.withConnection { db in
             try await db.raw(
                 "UPDATE \(unsafeRaw: tampering.table) SET \(unsafeRaw: tampering.column) = \(bind: text) WHERE \(unsafeRaw: tampering.key)"
@@ -279,6 +303,89 @@ import Testing
             }
             await #expect(throws: LedgerError.tampered("entries are stored beyond the ledger's 23 entries")) { try await store.verifyLedger() }
         }
+    }
+
+    /// On SQLite the entries are in the file beside the database, each followed by a newline, and the rows only say where.
+    @Test func onSQLiteEntriesAreKeptInTheFileBesideTheDatabase() async throws {
+        try await Self.withLedger(.sqlite) { store, tenants, _ async throws in
+            let path = try #require(store.database.ledgerEntryFilePath)
+            let file = try #require(FileManager.default.contents(atPath: path))
+            let rows = try await store.database.withConnection { db in
+                try await db.raw("SELECT first_idx, entries, file_offset, file_length FROM ledger_entry_bundles ORDER BY first_idx").all()
+            }
+            #expect(try rows.map { try $0.decode(column: "first_idx", as: Int.self) } == [0, 10, 15])
+            #expect(try rows.allSatisfy { try $0.decode(column: "entries", as: String.self).isEmpty })
+            let end = try await store.database.withConnection { db in
+                try await db.raw("SELECT file_end FROM ledger_head").first()!.decode(column: "file_end", as: Int.self)
+            }
+            #expect(file.count >= end)
+            let lines = file.prefix(end).split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+            #expect(lines.count == 24 && lines.last?.isEmpty == true)
+            for index in [0, 14, 22] {
+                let reader = index < 15 ? tenants.viewer : tenants.otherOperatorOwner
+                #expect(String(decoding: lines[index], as: UTF8.self) == (try await store.ledgerEntry(UInt64(index), for: reader).content))
+            }
+            let (mode, _) = try Self.mode(of: path)
+            #expect(mode & 0o077 == 0, "the entry file is readable by others: \(String(mode, radix: 8))")
+        }
+    }
+
+    /// An append that wrote its entries but did not commit leaves bytes past `file_end`; the next append writes over them.
+    @Test func bytesLeftByAnAppendThatDidNotCommitAreWrittenOver() async throws {
+        try await Self.withLedger(.sqlite) { store, tenants, key async throws in
+            let path = try #require(store.database.ledgerEntryFilePath)
+            let end = try await store.database.withConnection { db in
+                try await db.raw("SELECT file_end FROM ledger_head").first()!.decode(column: "file_end", as: Int.self)
+            }
+            let handle = try #require(FileHandle(forWritingAtPath: path))
+            try handle.seek(toOffset: UInt64(end))
+            try handle.write(contentsOf: Data(repeating: UInt8(ascii: "#"), count: 5000))
+            try handle.close()
+            #expect(try await store.verifyLedger(keys: [key.verifierKey]).size == 23)
+            #expect(try await store.appendToLedger(try Self.items(23..<30), by: tenants.analyst, origin: .commandLine) == 23..<30)
+            _ = try await store.publishLedgerCheckpoint(origin: Self.origin, signers: [key])
+            #expect(try await store.verifyLedger(keys: [key.verifierKey]).checkpointSizes == [15, 23, 30])
+            let bundle = try await store.ledgerProofBundle(29, for: tenants.viewer)
+            #expect(try bundle.verify(keys: [key.verifierKey], quorum: 1).entry.payload.contains("evidence-29.pdf"))
+        }
+    }
+
+    /// A truncated entry file is named, with the first entries it no longer holds.
+    @Test func aTruncatedEntryFileIsNamed() async throws {
+        try await Self.withLedger(.sqlite) { store, tenants, _ async throws in
+            let path = try #require(store.database.ledgerEntryFilePath)
+            let rows = try await store.database.withConnection { db in
+                try await db.raw("SELECT file_offset FROM ledger_entry_bundles WHERE first_idx = 15").first()!.decode(column: "file_offset", as: Int.self)
+            }
+            #expect(truncate(path, off_t(rows + 10)) == 0)
+            await #expect(throws: LedgerError.tampered("the entries stored from index 15 lie past the end of \(path)")) {
+                try await store.verifyLedger()
+            }
+            await #expect(throws: LedgerError.tampered("the entries stored from index 15 lie past the end of \(path)")) {
+                try await store.ledgerEntry(16, for: tenants.otherOperatorOwner)
+            }
+            #expect(try await store.ledgerEntry(3, for: tenants.viewer).payload.contains("evidence-3.pdf"))
+        }
+    }
+
+    /// A bundle row pointed past the bytes the ledger has written is named.
+    @Test func aBundlePointingPastTheWrittenEntriesIsNamed() async throws {
+        try await Self.withLedger(.sqlite) { store, _, _ async throws in
+            // The last bundle ends one byte (its newline) before `file_end`; two bytes on, it passes it.
+            let end = try await store.database.withConnection { db in
+                try await db.raw("UPDATE ledger_entry_bundles SET file_offset = file_offset + 2 WHERE first_idx = 15").run()
+                return try await db.raw("SELECT file_end FROM ledger_head").first()!.decode(column: "file_end", as: Int.self)
+            }
+            await #expect(throws: LedgerError.tampered("the entries stored from index 15 lie past the \(end) bytes of entries the ledger has written")) {
+                try await store.verifyLedger()
+            }
+        }
+    }
+
+    static func mode(of path: String) throws -> (UInt32, Int) {
+        var status = stat()
+        guard stat(path, &status) == 0 else { throw POSIXError(.ENOENT) }
+        return (UInt32(status.st_mode), Int(status.st_size))
     }
 
     /// A ledger written in the one-row-per-entry-and-node layout of migration 4 is carried into tiles by migration 8.

@@ -79,7 +79,7 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.measurement(perSecond, Int(rate))
         benchmark.measurement(percent, Int(100 * rate / limit))
         await store.database.close()
-        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        for suffix in ["", "-wal", "-shm", "-ledger"] { try? FileManager.default.removeItem(atPath: path + suffix) }
     }
 
     let proofConfig = Benchmark.Configuration(metrics: [.wallClock], maxDuration: .seconds(20), maxIterations: 2000)
@@ -144,12 +144,15 @@ enum LedgerBench {
     static func tenMillion() async throws -> SQLStore {
         let ready = path + ".ready"
         if !FileManager.default.fileExists(atPath: ready) { try await build(ready: ready) }
-        return SQLStore(database: try Database.open(path))
+        let store = SQLStore(database: try Database.open(path))
+        // A file built by an older schema gains the columns added since (adding columns rewrites no rows).
+        try await store.migrate()
+        return store
     }
 
     /// Full tiles are written as they fill; the partial last tile of each level at the end.
     static func build(ready: String) async throws {
-        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        for suffix in ["", "-wal", "-shm", "-ledger"] { try? FileManager.default.removeItem(atPath: path + suffix) }
         let fresh = SQLStore(database: try Database.open(path))
         try await fresh.migrate()
         let org = try await fresh.createOrganisation(name: "Benchmark Operator", kind: .operator)

@@ -54,7 +54,10 @@ public struct LedgerEntry: Hashable, Sendable {
     /// Appends of many entries build their stored text and leaf hashes from one buffer this way, with no `String` per entry.
     /// The kind is not checked here; `checkKind(_:)` does that once per kind.
     public static func appendContent(kind: String, organisation: String, recordedAt: String, payload: String, to out: inout [UInt8]) {
-        out.reserveCapacity(out.count + payload.utf8.count + kind.utf8.count + organisation.utf8.count + recordedAt.utf8.count + 64)
+        // Room for the fields as they are; doubling when short, since a buffer filled entry by entry would otherwise be
+        // copied once per entry (`reserveCapacity` grows to exactly what is asked).
+        let needed = out.count + payload.utf8.count + kind.utf8.count + organisation.utf8.count + recordedAt.utf8.count + 64
+        if out.capacity < needed { out.reserveCapacity(max(needed, 2 * out.capacity)) }
         out.append(contentsOf: #"{"kind":"#.utf8)
         quote(kind, to: &out)
         out.append(contentsOf: #","organisation":"#.utf8)
@@ -112,41 +115,43 @@ public struct LedgerEntry: Hashable, Sendable {
         var text = text
         text.withUTF8 { bytes in
             out.append(UInt8(ascii: "\""))
+            guard let base = bytes.baseAddress else {
+                out.append(UInt8(ascii: "\""))
+                return
+            }
+            let count = bytes.count
             var runStart = 0
             var index = 0
-            while index < bytes.count {
+            while index < count {
                 // Eight bytes at a time while none of them needs an escape (the usual case in long payloads).
-                while index + 8 <= bytes.count {
-                    let word = UnsafeRawPointer(bytes.baseAddress! + index).loadUnaligned(as: UInt64.self)
-                    guard !Self.mayNeedEscape(word) else { break }
-                    index += 8
+                while index + 8 <= count, !Self.mayNeedEscape(UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)) {
+                    index &+= 8
                 }
-                guard index < bytes.count else { break }
-                let byte = bytes[index]
+                guard index < count else { break }
+                let byte = base[index]
                 if byte >= 0x20 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") {
-                    index += 1
+                    index &+= 1
                     continue
                 }
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
+                out.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: index - runStart))
+                out.append(UInt8(ascii: "\\"))
                 switch byte {
-                case UInt8(ascii: "\""): out.append(contentsOf: #"\""#.utf8)
-                case UInt8(ascii: "\\"): out.append(contentsOf: #"\\"#.utf8)
-                case UInt8(ascii: "\n"): out.append(contentsOf: #"\n"#.utf8)
-                case UInt8(ascii: "\r"): out.append(contentsOf: #"\r"#.utf8)
-                case UInt8(ascii: "\t"): out.append(contentsOf: #"\t"#.utf8)
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"): out.append(byte)
+                case UInt8(ascii: "\n"): out.append(UInt8(ascii: "n"))
+                case UInt8(ascii: "\r"): out.append(UInt8(ascii: "r"))
+                case UInt8(ascii: "\t"): out.append(UInt8(ascii: "t"))
                 default:
-                    let digits = Array("0123456789abcdef".utf8)
-                    out.append(contentsOf: #"\u00"#.utf8)
-                    out.append(digits[Int(byte >> 4)])
-                    out.append(digits[Int(byte & 0x0F)])
+                    out.append(contentsOf: [UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0x0F)]])
                 }
-                index += 1
+                index &+= 1
                 runStart = index
             }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
+            out.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: count - runStart))
             out.append(UInt8(ascii: "\""))
         }
     }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
 }
 
 /// The payload of an `evidence.file` entry: a file's digest and what it is.

@@ -8,6 +8,7 @@ import NIOPosix
 import PostgresKit
 import SQLKit
 import SQLiteKit
+import Synchronization
 
 /// A connection pool to the one database Bulwark uses: an embedded SQLite file (the default) or PostgreSQL.
 ///
@@ -35,6 +36,9 @@ public final class Database: Sendable {
     public let location: String
     private let pool: Pool
     private let logger: Logger
+    /// SQLite only: the ledger's entry file, opened on first use (see `LedgerEntryFile`).
+    private let entryFile: Mutex<LedgerEntryFile?>
+    private let entryFilePath: String?
 
     /// Opens a database from a URL: `postgres://user:pass@host:port/db`, `sqlite:PATH`, or a plain file path.
     public static func open(_ url: String, logger: Logger = Logger(label: "bulwark.store")) throws -> Database {
@@ -54,7 +58,7 @@ public final class Database: Sendable {
                 logger: logger,
                 on: group
             )
-            return Database(dialect: .postgres, location: Self.redact(url), pool: .postgres(pool), logger: logger)
+            return Database(dialect: .postgres, location: Self.redact(url), pool: .postgres(pool), logger: logger, entryFilePath: nil)
         }
         var path = url
         if path.hasPrefix("sqlite://") { path.removeFirst("sqlite://".count) } else if path.hasPrefix("sqlite:") { path.removeFirst("sqlite:".count) }
@@ -72,14 +76,31 @@ public final class Database: Sendable {
             logger: logger,
             on: group
         )
-        return Database(dialect: .sqlite, location: path, pool: .sqlite(pool), logger: logger)
+        return Database(
+            dialect: .sqlite, location: path, pool: .sqlite(pool), logger: logger, entryFilePath: LedgerEntryFile.path(besideDatabase: path))
     }
 
-    private init(dialect: Dialect, location: String, pool: Pool, logger: Logger) {
+    private init(dialect: Dialect, location: String, pool: Pool, logger: Logger, entryFilePath: String?) {
         self.dialect = dialect
         self.location = location
         self.pool = pool
         self.logger = logger
+        self.entryFilePath = entryFilePath
+        self.entryFile = Mutex(nil)
+    }
+
+    /// SQLite only: where the ledger's entries are kept, beside the database file.
+    public var ledgerEntryFilePath: String? { entryFilePath }
+
+    /// The ledger's entry file on SQLite, opened (and created) on first use; nil on PostgreSQL, which keeps entries in rows.
+    func ledgerEntryFile() throws(StoreError) -> LedgerEntryFile? {
+        guard let entryFilePath else { return nil }
+        return try entryFile.withLock { (file: inout LedgerEntryFile?) throws(StoreError) -> LedgerEntryFile in
+            if let file { return file }
+            let opened = try LedgerEntryFile(path: entryFilePath)
+            file = opened
+            return opened
+        }
     }
 
     /// Runs `body` with one connection held for its whole duration.
@@ -94,11 +115,11 @@ public final class Database: Sendable {
             case .sqlite(let pool):
                 let connection = try await pool.requestConnection(logger: logger).get()
                 defer { pool.releaseConnection(connection, logger: logger) }
-                return try await body(DatabaseSession(sql: connection.sql(), connection: .sqlite(connection), logger: logger))
+                return try await body(DatabaseSession(sql: connection.sql(), connection: .sqlite(connection), logger: logger, database: self))
             case .postgres(let pool):
                 let connection = try await pool.requestConnection(logger: logger).get()
                 defer { pool.releaseConnection(connection, logger: logger) }
-                return try await body(DatabaseSession(sql: connection.sql(), connection: .postgres(connection), logger: logger))
+                return try await body(DatabaseSession(sql: connection.sql(), connection: .postgres(connection), logger: logger, database: self))
             }
         } catch let error as StoreError {
             throw error

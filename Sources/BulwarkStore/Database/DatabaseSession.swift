@@ -16,6 +16,8 @@ struct DatabaseSession: Sendable {
     let sql: any SQLDatabase
     let connection: Connection
     let logger: Logger
+    /// The database the connection belongs to, for what lives beside its rows (the ledger's entry file).
+    let database: Database
 
     /// One bound value of a bulk insert.
     enum Value: Sendable {

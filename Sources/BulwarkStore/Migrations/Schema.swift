@@ -2,6 +2,7 @@
 public enum Schema {
     public static let migrations: [Migration] = [
         identity, inventory, deviceListIndexes, ledger, vulnerabilityFeeds, vex, ledgerTiles, ledgerFindings, trafficAnalyses, firmwareKeys,
+        ledgerEntryFile,
     ]
 
     static let identity = Migration(
@@ -256,6 +257,19 @@ public enum Schema {
                 algorithm TEXT NOT NULL, file TEXT NOT NULL, PRIMARY KEY (org_id, release_id, fingerprint, file))
             """,
             "CREATE INDEX firmware_keys_fingerprint ON firmware_keys (org_id, fingerprint)",
+        ]
+    )
+
+    /// On SQLite, entries appended from now on are kept in the file beside the database (see `LedgerEntryFile`): a bundle
+    /// row then says where its entries are (`file_offset`, `file_length`) and its `entries` column is empty, and
+    /// `ledger_head.file_end` is how many bytes of the file are entries. Bundles written before stay as they are.
+    static let ledgerEntryFile = Migration(
+        version: 15,
+        name: "ledger entries in a file beside SQLite",
+        statements: [
+            "ALTER TABLE ledger_entry_bundles ADD COLUMN file_offset BIGINT",
+            "ALTER TABLE ledger_entry_bundles ADD COLUMN file_length BIGINT",
+            "ALTER TABLE ledger_head ADD COLUMN file_end BIGINT NOT NULL DEFAULT 0",
         ]
     )
 }

@@ -1,13 +1,17 @@
 import BulwarkLedger
+import Foundation
+import Synchronization
 
 /// How the ledger is laid out in SQL (schema migration 8), after C2SP tlog-tiles.
 ///
 /// * `ledger_tiles (level, idx, hashes)`: the hashes of the nodes 256·idx ..< 256·idx + 256 at one tree level, as
 ///   lowercase hex run together. Unlike tlog-tiles every tree level is kept, so a proof element is read, never
 ///   recomputed. The last tile of a level grows as appends complete its nodes.
-/// * `ledger_entry_bundles (first_idx, count, org_id, entries)`: up to 256 consecutive entries of one append (so of one
-///   organisation), their canonical contents joined by a newline. Canonical JSON escapes every control character, so a
-///   newline never occurs inside an entry.
+/// * `ledger_entry_bundles (first_idx, count, org_id, entries, file_offset, file_length)`: up to 256 consecutive entries
+///   of one append (so of one organisation), their canonical contents joined by a newline. Canonical JSON escapes every
+///   control character, so a newline never occurs inside an entry. On PostgreSQL the text is the `entries` column; on
+///   SQLite (since migration 15) it is the bytes `file_offset ..< file_offset + file_length` of the entry file beside the
+///   database (`LedgerEntryFile`), and `entries` is empty.
 ///
 /// A batch of n appended entries thus costs about n/256 bundle rows plus one tile row per level it touches, written by
 /// two statements, instead of 3n rows.
@@ -58,5 +62,71 @@ struct LedgerTileWriter {
             }
         }
         return rows
+    }
+}
+
+/// A run of consecutive entries of one append, encoded: their canonical contents each followed by a newline, where each
+/// starts, and their leaf hashes.
+struct EncodedEntries: Sendable {
+    /// Entry i is `text[starts[i] ..< starts[i + 1] - 1]`.
+    var text: [UInt8] = []
+    var starts: [Int] = [0]
+    var leaves: [TreeHash] = []
+
+    /// Text buffers of earlier appends, kept for the next: a fresh megabyte for every batch cost page faults on each of
+    /// its pages, about a tenth of an append. At most a few are kept, none larger than `spareLimit`.
+    private static let spareBuffers = Mutex<[[UInt8]]>([])
+    private static let spareLimit = 16 << 20
+
+    /// Hands the text buffers of `runs` back for later appends.
+    static func recycle(_ runs: consuming [EncodedEntries]) {
+        // Popped runs own their buffers alone, so emptying one keeps its pages instead of copying it.
+        var runs = runs
+        let keep = ProcessInfo.processInfo.activeProcessorCount
+        spareBuffers.withLock { spare in
+            while var run = runs.popLast(), spare.count < keep {
+                guard run.text.capacity <= spareLimit else { continue }
+                run.text.removeAll(keepingCapacity: true)
+                spare.append(run.text)
+            }
+        }
+    }
+
+    /// Batches smaller than this are encoded on the calling task.
+    static let parallelThreshold = 2 * LedgerLayout.bundleLimit
+
+    /// Encodes `items` in order, as runs of whole bundles, one run per core for large batches (hashing is most of an
+    /// append's work, and no entry's hash depends on another's).
+    static func encode(_ items: [LedgerItem], organisation: String, recordedAt: String) async -> [EncodedEntries] {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        guard cores > 1, items.count >= parallelThreshold else {
+            return [EncodedEntries(items[...], organisation: organisation, recordedAt: recordedAt)]
+        }
+        // Runs of whole bundles, so that no bundle spans two runs.
+        let bundles = (items.count + LedgerLayout.bundleLimit - 1) / LedgerLayout.bundleLimit
+        let perRun = (bundles + cores - 1) / cores * LedgerLayout.bundleLimit
+        return await withTaskGroup(of: (Int, EncodedEntries).self) { group in
+            for (number, from) in stride(from: 0, to: items.count, by: perRun).enumerated() {
+                let slice = items[from..<min(from + perRun, items.count)]
+                group.addTask { (number, EncodedEntries(slice, organisation: organisation, recordedAt: recordedAt)) }
+            }
+            var runs: [(Int, EncodedEntries)] = []
+            for await run in group { runs.append(run) }
+            return runs.sorted { $0.0 < $1.0 }.map(\.1)
+        }
+    }
+
+    init(_ items: ArraySlice<LedgerItem>, organisation: String, recordedAt: String) {
+        text = Self.spareBuffers.withLock { $0.popLast() } ?? []
+        text.reserveCapacity(items.reduce(0) { $0 + $1.payload.utf8.count + $1.kind.utf8.count } + items.count * (organisation.utf8.count + 96))
+        starts.reserveCapacity(items.count + 1)
+        leaves.reserveCapacity(items.count)
+        for item in items {
+            let from = text.count
+            LedgerEntry.appendContent(kind: item.kind, organisation: organisation, recordedAt: recordedAt, payload: item.payload, to: &text)
+            leaves.append(text.withUnsafeBytes { MerkleTree.leafHash(UnsafeRawBufferPointer(rebasing: $0[from...])) })
+            text.append(LedgerLayout.separator)
+            starts.append(text.count)
+        }
     }
 }

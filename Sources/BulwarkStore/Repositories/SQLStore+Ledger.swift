@@ -48,13 +48,24 @@ extension SQLStore {
     }
 
     /// Appends inside the caller's transaction; the items' kinds must have been checked.
+    ///
+    /// The entries' text and leaf hashes are made first, since neither depends on where the batch lands: a large batch
+    /// in runs of whole bundles, one run per core. On SQLite the text then goes to the entry file at
+    /// `ledger_head.file_end` (see `LedgerEntryFile`), on PostgreSQL into the bundle rows.
     static func appendEntries(
         _ items: [LedgerItem], organisation: String, recordedAt: String, _ session: DatabaseSession
     ) async throws -> Range<UInt64> {
         let db = session.sql
+        let runs = await EncodedEntries.encode(items, organisation: organisation, recordedAt: recordedAt)
+        let file = try session.database.ledgerEntryFile()
         // One statement moves the head past the batch and says where the batch starts; on PostgreSQL its row lock also
         // makes concurrent appenders take turns (SQLite holds the write lock already). A failure below rolls it back.
-        guard let head = try await db.raw("UPDATE ledger_head SET size = size + \(bind: items.count) WHERE id = 1 RETURNING size").first() else {
+        let fileBytes = file == nil ? 0 : runs.reduce(0) { $0 + $1.text.count }
+        guard
+            let head = try await db.raw(
+                "UPDATE ledger_head SET size = size + \(bind: items.count), file_end = file_end + \(bind: fileBytes) WHERE id = 1 RETURNING size, file_end"
+            ).first()
+        else {
             throw StoreError.corrupt("ledger_head has no row; the ledger migration did not complete")
         }
         let start = UInt64(try head.int("size")) - UInt64(items.count)
@@ -62,33 +73,31 @@ extension SQLStore {
         var frontier = try await Self.frontier(size: start, db)
         var tiles = LedgerTileWriter()
         var bundles: [[DatabaseSession.Value]] = []
-        bundles.reserveCapacity(items.count / LedgerLayout.bundleLimit + 1)
-        var text: [UInt8] = []
-        var first = start
-        for item in items {
-            if frontier.size > first { text.append(LedgerLayout.separator) }
-            let from = text.count
-            LedgerEntry.appendContent(kind: item.kind, organisation: organisation, recordedAt: recordedAt, payload: item.payload, to: &text)
-            let leaf = text.withUnsafeBytes { MerkleTree.leafHash(UnsafeRawBufferPointer(rebasing: $0[from...])) }
-            frontier.append(leaf) { tiles.add($0, $1) }
-            if frontier.size - first == UInt64(LedgerLayout.bundleLimit) {
+        var fileOffset = try head.int("file_end") - fileBytes
+        var index = Int(start)
+        for run in runs {
+            if let file { try file.write(run.text, at: Int64(fileOffset)) }
+            for leaf in run.leaves { frontier.append(leaf) { tiles.add($0, $1) } }
+            for first in stride(from: 0, to: run.leaves.count, by: LedgerLayout.bundleLimit) {
+                let last = min(first + LedgerLayout.bundleLimit, run.leaves.count)
+                // The bundle's entries joined by newlines: without the newline after its last entry.
+                let bytes = run.starts[first]..<run.starts[last] - 1
                 bundles.append([
-                    .integer(Int(first)), .integer(LedgerLayout.bundleLimit), .text(organisation), .text(String(decoding: text, as: UTF8.self)),
+                    .integer(index + first), .integer(last - first), .text(organisation),
+                    .text(file == nil ? String(decoding: run.text[bytes], as: UTF8.self) : ""),
+                    file == nil ? .null : .integer(fileOffset + bytes.lowerBound), file == nil ? .null : .integer(bytes.count),
                 ])
-                text.removeAll(keepingCapacity: true)
-                first = frontier.size
             }
+            index += run.leaves.count
+            fileOffset += run.text.count
         }
-        if frontier.size > first {
-            bundles.append([
-                .integer(Int(first)), .integer(Int(frontier.size - first)), .text(organisation), .text(String(decoding: text, as: UTF8.self)),
-            ])
-        }
-        // Bundles are at most 256 KiB of 1 KiB entries each; a few per statement keep a statement's text bounded.
-        for chunk in stride(from: 0, to: bundles.count, by: 16) {
+        EncodedEntries.recycle(consume runs)
+        // Inline bundles are at most 256 KiB of 1 KiB entries each; a few per statement keep a statement's text bounded.
+        let perStatement = file == nil ? 16 : 500
+        for chunk in stride(from: 0, to: bundles.count, by: perStatement) {
             try await session.insert(
-                into: "ledger_entry_bundles", columns: ["first_idx", "count", "org_id", "entries"],
-                values: Array(bundles[chunk..<min(chunk + 16, bundles.count)]))
+                into: "ledger_entry_bundles", columns: ["first_idx", "count", "org_id", "entries", "file_offset", "file_length"],
+                values: Array(bundles[chunk..<min(chunk + perStatement, bundles.count)]))
         }
         let tileRows = tiles.rows
         for chunk in stride(from: 0, to: tileRows.count, by: 1000) {
@@ -129,7 +138,8 @@ extension SQLStore {
 
     /// An entry of an organisation the principal may read; another tenant's entry is "not found".
     public func ledgerEntry(_ index: UInt64, for principal: Principal) async throws -> LedgerEntry {
-        try await database.withConnection { db in try await Self.readableEntry(index, for: principal, db) }
+        let file = try database.ledgerEntryFile()
+        return try await database.withConnection { db in try await Self.readableEntry(index, for: principal, file: file, db) }
     }
 
     /// Signs a checkpoint of the whole ledger with `signers` (the log's key first, then witnesses) and stores it.
@@ -142,8 +152,11 @@ extension SQLStore {
         guard log.name == origin else { throw LedgerError.key("the log's key is named \(log.name), but tlog-checkpoint wants the origin \(origin)") }
         let createdAt = now()
         let time = clock.now()
+        let file = try database.ledgerEntryFile()
         return try await database.transaction { db in
             try await db.raw("UPDATE ledger_head SET size = size WHERE id = 1").run()
+            // What the checkpoint covers goes to disk before it is signed; appends wait for this transaction.
+            try file?.synchronise()
             let size = try await Self.ledgerSize(db)
             if let row = try await db.raw("SELECT note FROM ledger_checkpoints WHERE size = \(bind: Int(size))").first() {
                 var note = try SignedNote(parsing: try row.string("note"))
@@ -182,8 +195,9 @@ extension SQLStore {
 
     /// An offline proof bundle for an entry the principal may read, against the newest checkpoint.
     public func ledgerProofBundle(_ index: UInt64, for principal: Principal) async throws -> ProofBundle {
-        try await database.withConnection { db in
-            let entry = try await Self.readableEntry(index, for: principal, db)
+        let file = try database.ledgerEntryFile()
+        return try await database.withConnection { db in
+            let entry = try await Self.readableEntry(index, for: principal, file: file, db)
             guard let row = try await db.raw("SELECT note FROM ledger_checkpoints ORDER BY size DESC LIMIT 1").first() else {
                 throw LedgerError.outOfRange("no checkpoint has been published; run 'bulwark ledger checkpoint'")
             }
@@ -263,17 +277,40 @@ extension SQLStore {
         return found
     }
 
-    static func readableEntry(_ index: UInt64, for principal: Principal, _ db: any SQLDatabase) async throws -> LedgerEntry {
+    static func readableEntry(_ index: UInt64, for principal: Principal, file: LedgerEntryFile?, _ db: any SQLDatabase) async throws -> LedgerEntry {
         guard index <= UInt64(Int.max),
             let row = try await db.raw(
-                "SELECT first_idx, count, org_id, entries FROM ledger_entry_bundles WHERE first_idx <= \(bind: Int(index)) ORDER BY first_idx DESC LIMIT 1"
+                """
+                SELECT first_idx, count, org_id, entries, file_offset, file_length FROM ledger_entry_bundles
+                WHERE first_idx <= \(bind: Int(index)) ORDER BY first_idx DESC LIMIT 1
+                """
             ).first(),
             case let first = UInt64(try row.int("first_idx")), index < first + UInt64(try row.int("count")),
             principal.canRead(Identifier(rawValue: try row.string("org_id")))
         else { throw AccessError.notFound("ledger entry \(index)") }
-        let bundle = try row.string("entries")
-        guard let content = bundle.utf8.split(separator: LedgerLayout.separator, omittingEmptySubsequences: false).dropFirst(Int(index - first)).first
+        let bundle = try bundleText(row, first: first, file: file, fileEnd: nil)
+        guard let content = bundle.split(separator: LedgerLayout.separator, omittingEmptySubsequences: false).dropFirst(Int(index - first)).first
         else { throw LedgerError.tampered("entry \(index) is missing from the entries stored from index \(first)") }
         return try LedgerEntry(content: String(decoding: content, as: UTF8.self))
+    }
+
+    /// A bundle row's entries joined by newlines: the row's own text, or the bytes it names in the entry file.
+    ///
+    /// `fileEnd`, when given, is `ledger_head.file_end`; a bundle naming bytes past it is reported.
+    static func bundleText(_ row: any SQLRow, first: UInt64, file: LedgerEntryFile?, fileEnd: Int?) throws -> [UInt8] {
+        guard let offset = try row.decode(column: "file_offset", as: Int?.self) else { return Array(try row.string("entries").utf8) }
+        guard let length = try row.decode(column: "file_length", as: Int?.self), offset >= 0, length >= 0 else {
+            throw LedgerError.tampered("the entries stored from index \(first) have an offset in the entry file but no valid length")
+        }
+        guard let file else {
+            throw StoreError.corrupt("the entries stored from index \(first) are in an entry file, which only a SQLite database has")
+        }
+        if let fileEnd, offset + length > fileEnd {
+            throw LedgerError.tampered("the entries stored from index \(first) lie past the \(fileEnd) bytes of entries the ledger has written")
+        }
+        guard let bytes = try file.read(at: Int64(offset), count: length) else {
+            throw LedgerError.tampered("the entries stored from index \(first) lie past the end of \(file.path)")
+        }
+        return bytes
     }
 }

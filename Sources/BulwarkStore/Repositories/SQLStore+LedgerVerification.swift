@@ -19,8 +19,13 @@ extension SQLStore {
     /// Throws `LedgerError.tampered` naming the first entry, node or checkpoint that does not match. With `keys`, each
     /// checkpoint's signatures must also verify (at least one of the keys).
     public func verifyLedger(keys: [NoteVerifierKey] = []) async throws -> LedgerCheck {
-        try await database.withConnection { db in
-            let size = try await Self.ledgerSize(db)
+        let file = try database.ledgerEntryFile()
+        return try await database.withConnection { db in
+            guard let head = try await db.raw("SELECT size, file_end FROM ledger_head WHERE id = 1").first() else {
+                throw StoreError.corrupt("ledger_head has no row; the ledger migration did not complete")
+            }
+            let size = UInt64(try head.int("size"))
+            let fileEnd = try head.int("file_end")
             var checkpoints: [(size: UInt64, root: TreeHash)] = []
             for row in try await db.raw("SELECT size, root, note FROM ledger_checkpoints ORDER BY size").all() {
                 let stored = UInt64(try row.int("size"))
@@ -56,11 +61,11 @@ extension SQLStore {
                 let start = frontier.size
                 let rows = try await db.raw(
                     """
-                    SELECT first_idx, count, org_id, entries FROM ledger_entry_bundles
+                    SELECT first_idx, count, org_id, entries, file_offset, file_length FROM ledger_entry_bundles
                     WHERE first_idx >= \(bind: Int(start)) AND first_idx < \(bind: Int(size)) ORDER BY first_idx LIMIT \(bind: Self.ledgerCheckBundles)
                     """
                 ).all()
-                var bundles: [(first: UInt64, organisation: String, contents: [Substring.UTF8View.SubSequence])] = []
+                var bundles: [(first: UInt64, organisation: String, contents: [ArraySlice<UInt8>])] = []
                 var end = start
                 for row in rows {
                     let first = UInt64(try row.int("first_idx"))
@@ -69,8 +74,8 @@ extension SQLStore {
                     guard count > 0, first + UInt64(count) <= size else {
                         throw LedgerError.tampered("the entries stored from index \(first) claim \(count) entries, past the ledger's \(size)")
                     }
-                    let text = try row.string("entries")
-                    let contents = text[...].utf8.split(separator: LedgerLayout.separator, omittingEmptySubsequences: false)
+                    let text = try Self.bundleText(row, first: first, file: file, fileEnd: fileEnd)
+                    let contents = text.split(separator: LedgerLayout.separator, omittingEmptySubsequences: false)
                     guard contents.count == count else {
                         throw LedgerError.tampered("the entries stored from index \(first) hold \(contents.count) entries, not \(count)")
                     }
