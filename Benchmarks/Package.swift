@@ -39,6 +39,12 @@ let package = Package(
             dependencies: [.product(name: "BulwarkNetwork", package: root)],
             path: "Benchmarks/NetworkThroughput"
         ),
+        // A plain executable: firmware-throughput.sh and firmware-vs-cve-bin-tool.sh run it.
+        .executableTarget(
+            name: "Firmware",
+            dependencies: [.product(name: "BulwarkFirmware", package: root)],
+            path: "Benchmarks/Firmware"
+        ),
         .executableTarget(
             name: "Matching",
             dependencies: [

@@ -91,6 +91,20 @@ import Testing
         #expect(ComponentScanner().scan(Self.tree(files)).isEmpty)
     }
 
+    /// Debian's builds print their versions through format strings, so the version stands alone or after a `%s`.
+    @Test func readsVersionsThatDebianBuildsKeepBesideFormatStrings() {
+        let files = [
+            Self.file("/usr/sbin/xtables-nft-multi", elf(["iptables v%s (nf_tables): %s", "iptables", "1.8.9 (nf_tables)"])),
+            Self.file("/usr/bin/tcpdump", elf(["tcpdump", "%s version 4.99.3", "libpcap version %s"])),
+            Self.file("/usr/sbin/pppd", elf(["pppd.so.2.4.9", "/usr/lib/pppd/2.4.9"])),
+            // The same shapes without the program's name: not theirs.
+            Self.file("/usr/bin/other", elf(["%s version 1.2.3", "2.0.1 (legacy)"])),
+        ]
+        let components = ComponentScanner().scan(Self.tree(files))
+        #expect(components.map(\.key).sorted() == ["iptables@1.8.9", "ppp@2.4.9", "tcpdump@4.99.3"])
+        #expect(components.first { $0.name == "tcpdump" }?.evidence.first?.file == "/usr/bin/tcpdump")
+    }
+
     @Test func readsTheVersionsOfRealHostLibraries() throws {
         let libssl = "/usr/lib/x86_64-linux-gnu/libcrypto.so.3"
         let libc = "/usr/lib/x86_64-linux-gnu/libc.so.6"

@@ -30,7 +30,10 @@ public struct ComponentScanner: Sendable {
         for file in tree.regularFiles {
             let binary = Self.isBinaryCandidate(file)
             let script = file.name.hasSuffix(".js")
-            for compiled in signatures.compiled {
+            // Every anchor of every wanted signature, found in one pass over the file.
+            let anchored = binary || script ? Self.anchorMatches(in: file.content, signatures: signatures, binary: binary, script: script) : [:]
+            var printableStrings: [String]?
+            for (number, compiled) in signatures.compiled.enumerated() {
                 let signature = compiled.signature
                 if let names = compiled.fileNames, let version = Self.firstCapture(names, in: file.name) {
                     record(
@@ -39,20 +42,16 @@ public struct ComponentScanner: Sendable {
                 }
                 let wanted = signature.scope == "script" ? script : binary
                 guard wanted else { continue }
-                for (anchor, regex) in compiled.patterns {
-                    for offset in Self.occurrences(of: anchor, in: file.content, limit: 4096) {
-                        let window = Self.printable(file.content, from: offset, length: 200)
-                        guard let version = Self.firstCapture(regex, in: window, anchored: true) else { continue }
-                        record(
-                            signature, name: signature.name, version: version, type: signature.type, purl: signature.purl(version: version),
-                            cpe: signature.cpe(version: version),
-                            evidence: .init(
-                                method: "binary-signature", file: file.path, detail: String(window.prefix(80).split(separator: "\n").first ?? "")))
-                        break
-                    }
+                for pattern in compiled.patterns.indices {
+                    guard let match = anchored[AnchorIndex.Pattern(signature: number, pattern: pattern)] else { continue }
+                    record(
+                        signature, name: signature.name, version: match.version, type: signature.type, purl: signature.purl(version: match.version),
+                        cpe: signature.cpe(version: match.version),
+                        evidence: .init(method: "binary-signature", file: file.path, detail: match.detail))
                 }
                 if let (requires, regex) = compiled.strings, !Self.occurrences(of: requires, in: file.content, limit: 1).isEmpty {
-                    for text in Self.strings(in: file.content) {
+                    if printableStrings == nil { printableStrings = Self.strings(in: file.content) }
+                    for text in printableStrings ?? [] {
                         guard let version = Self.firstCapture(regex, in: text, anchored: true) else { continue }
                         record(
                             signature, name: signature.name, version: version, type: signature.type, purl: signature.purl(version: version),
@@ -140,17 +139,54 @@ public struct ComponentScanner: Sendable {
     /// Printable ASCII runs of at least four characters, as `strings(1)` shows them.
     static func strings(in data: Data) -> [String] {
         var result: [String] = []
-        var current: [UInt8] = []
-        for byte in data {
-            if (0x20...0x7e).contains(byte) {
-                current.append(byte)
-            } else {
-                if current.count >= 4 { result.append(String(decoding: current, as: UTF8.self)) }
-                current.removeAll(keepingCapacity: true)
+        data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
+            var start = 0
+            for index in 0...bytes.count {
+                if index < bytes.count, (0x20...0x7e).contains(bytes[index]) { continue }
+                if index - start >= 4 { result.append(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)) }
+                start = index + 1
             }
         }
-        if current.count >= 4 { result.append(String(decoding: current, as: UTF8.self)) }
         return result
+    }
+
+    /// For each wanted (signature, pattern), the first of up to 4,096 occurrences of its anchor whose following text
+    /// the pattern's expression reads a version from, with that text's first line.
+    ///
+    /// One pass over the file: each position's first two bytes are looked up in `AnchorIndex`'s bitmap, and only the
+    /// anchors that begin with them are compared. Searching each anchor separately cost one pass per anchor (about 80).
+    static func anchorMatches(
+        in content: Data, signatures: ComponentSignatureSet, binary: Bool, script: Bool
+    ) -> [AnchorIndex.Pattern: (version: String, detail: String)] {
+        let index = signatures.anchors
+        var matches: [AnchorIndex.Pattern: (version: String, detail: String)] = [:]
+        var tries: [AnchorIndex.Pattern: Int] = [:]
+        content.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
+            guard bytes.count >= 2, let base = bytes.baseAddress else { return }
+            index.bitmap.withUnsafeBufferPointer { bitmap in
+                var offset = 0
+                let last = bytes.count - 1
+                while offset < last {
+                    let key = Int(bytes[offset]) | Int(bytes[offset + 1]) << 8
+                    if bitmap[key >> 6] & (1 << UInt64(key & 63)) != 0 {
+                        for candidate in index.byPrefix[UInt16(key)] ?? [] {
+                            let wanted = signatures.compiled[candidate.pattern.signature].signature.scope == "script" ? script : binary
+                            guard wanted, matches[candidate.pattern] == nil, tries[candidate.pattern, default: 0] < 4096,
+                                candidate.anchor.count <= bytes.count - offset,
+                                candidate.anchor.withUnsafeBytes({ memcmp(base + offset, $0.baseAddress!, $0.count) == 0 })
+                            else { continue }
+                            tries[candidate.pattern, default: 0] += 1
+                            let window = Self.printable(content, from: offset, length: 200)
+                            let regex = signatures.compiled[candidate.pattern.signature].patterns[candidate.pattern.pattern].regex
+                            guard let version = Self.firstCapture(regex, in: window, anchored: true) else { continue }
+                            matches[candidate.pattern] = (version, String(window.prefix(80).split(separator: "\n").first ?? ""))
+                        }
+                    }
+                    offset += 1
+                }
+            }
+        }
+        return matches
     }
 
     static func firstCapture(_ regex: NSRegularExpression, in text: String, anchored: Bool = false) -> String? {

@@ -53,6 +53,7 @@ public struct ComponentSignatureSet: Sendable {
     }
 
     let compiled: [Compiled]
+    let anchors: AnchorIndex
     /// The set's own version, recorded in findings and SBOMs.
     public let version: String
 
@@ -80,7 +81,12 @@ public struct ComponentSignatureSet: Sendable {
         var compiled: [Compiled] = []
         for signature in document.signatures {
             var patterns: [(Data, NSRegularExpression)] = []
-            for pattern in signature.patterns ?? [] { patterns.append((Data(pattern.anchor.utf8), try compile(pattern.regex, signature.name))) }
+            for pattern in signature.patterns ?? [] {
+                guard pattern.anchor.utf8.count >= 2 else {
+                    throw FirmwareError(file: file, place: "signature \(signature.name)", "anchor \"\(pattern.anchor)\" is shorter than two bytes")
+                }
+                patterns.append((Data(pattern.anchor.utf8), try compile(pattern.regex, signature.name)))
+            }
             let strings = try signature.strings.map { (rule) throws(FirmwareError) in
                 (Data(rule.requires.utf8), try compile(rule.regex, signature.name))
             }
@@ -88,6 +94,7 @@ public struct ComponentSignatureSet: Sendable {
             compiled.append(Compiled(signature: signature, patterns: patterns, strings: strings, fileNames: fileNames))
         }
         self.compiled = compiled
+        self.anchors = AnchorIndex(compiled)
         self.version = document.version
     }
 
@@ -127,5 +134,33 @@ enum CPEText {
             }
         }
         return result
+    }
+}
+
+/// Every signature's anchors, filed by their first two bytes, so that one pass over a file finds them all.
+struct AnchorIndex: Sendable {
+    /// Which pattern of which signature (indexes into `ComponentSignatureSet.compiled`).
+    struct Pattern: Hashable, Sendable {
+        let signature: Int
+        let pattern: Int
+    }
+
+    /// One bit per two-byte prefix that some anchor starts with.
+    let bitmap: [UInt64]
+    /// The anchors that start with each prefix (first byte in the low eight bits).
+    let byPrefix: [UInt16: [(pattern: Pattern, anchor: Data)]]
+
+    init(_ compiled: [ComponentSignatureSet.Compiled]) {
+        var bitmap = [UInt64](repeating: 0, count: 1024)
+        var byPrefix: [UInt16: [(pattern: Pattern, anchor: Data)]] = [:]
+        for (signature, entry) in compiled.enumerated() {
+            for (pattern, (anchor, _)) in entry.patterns.enumerated() {
+                let key = UInt16(anchor[anchor.startIndex]) | UInt16(anchor[anchor.startIndex + 1]) << 8
+                bitmap[Int(key) >> 6] |= 1 << UInt64(key & 63)
+                byPrefix[key, default: []].append((Pattern(signature: signature, pattern: pattern), anchor))
+            }
+        }
+        self.bitmap = bitmap
+        self.byPrefix = byPrefix
     }
 }

@@ -60,18 +60,39 @@ public struct KeyScanner: Sendable {
         return ["der", "cer", "crt", "key", "p8", "pk8"].contains(ext) && file.content.first == 0x30
     }
 
-    /// Every PEM block (RFC 7468) in a text file.
+    /// Every PEM block (RFC 7468) in a file, found by byte search (a binary may carry PEM text among its strings; only
+    /// the blocks themselves are turned into text).
     static func pemObjects(in file: FirmwareFile) -> [KeyMaterial] {
-        guard !ComponentScanner.occurrences(of: Data("-----BEGIN ".utf8), in: file.content, limit: 1).isEmpty else { return [] }
-        let text = String(decoding: file.content, as: UTF8.self)
+        let content = file.content
+        let begins = ComponentScanner.occurrences(of: pemBegin, in: content, limit: 100_000)
+        guard !begins.isEmpty else { return [] }
+        let base = content.startIndex
         var result: [KeyMaterial] = []
-        var rest = Substring(text)
-        while let begin = rest.range(of: "-----BEGIN ") {
-            guard let labelEnd = rest[begin.upperBound...].range(of: "-----") else { break }
-            let label = String(rest[begin.upperBound..<labelEnd.lowerBound])
-            guard let end = rest[labelEnd.upperBound...].range(of: "-----END \(label)-----") else { break }
-            let body = rest[labelEnd.upperBound..<end.lowerBound]
-            rest = rest[end.upperBound...]
+        var consumed = 0
+        var unmatched = 0
+        for begin in begins where begin >= consumed {
+            let labelStart = begin + pemBegin.count
+            // The label runs to the next five dashes on the same line.
+            guard
+                let labelLength = ComponentScanner.occurrences(
+                    of: pemDashes, in: content[(base + labelStart)..<(base + min(content.count, labelStart + 80))], limit: 1
+                ).first
+            else { continue }
+            let labelBytes = content[(base + labelStart)..<(base + labelStart + labelLength)]
+            guard !labelBytes.isEmpty, labelBytes.allSatisfy({ (0x20...0x7e).contains($0) }) else { continue }
+            let label = String(decoding: labelBytes, as: UTF8.self)
+            let bodyStart = labelStart + labelLength + pemDashes.count
+            let endMarker = Data("-----END \(label)-----".utf8)
+            // A PEM object is a few kilobytes; searching a bounded window, and giving up after many unmatched
+            // beginnings, keeps a file full of them from costing time in the square of its size.
+            let window = content[(base + bodyStart)..<(base + min(content.count, bodyStart + Self.pemWindow))]
+            guard let bodyLength = ComponentScanner.occurrences(of: endMarker, in: window, limit: 1).first else {
+                unmatched += 1
+                if unmatched >= Self.pemUnmatchedLimit { break }
+                continue
+            }
+            consumed = bodyStart + bodyLength + endMarker.count
+            let body = String(decoding: content[(base + bodyStart)..<(base + bodyStart + bodyLength)], as: UTF8.self)
             let headers = body.contains("Proc-Type: 4,ENCRYPTED")
             let base64 = body.split(separator: "\n").filter { !$0.contains(":") }.joined().filter { !$0.isWhitespace }
             guard let der = Data(base64Encoded: base64) else { continue }
@@ -103,6 +124,11 @@ public struct KeyScanner: Sendable {
         }
         return result
     }
+
+    private static let pemBegin = Data("-----BEGIN ".utf8)
+    private static let pemDashes = Data("-----".utf8)
+    private static let pemWindow = 1 << 16
+    private static let pemUnmatchedLimit = 1000
 
     /// A DER file: a certificate, or a PKCS#1 / PKCS#8 private key.
     static func derObject(_ data: Data, file: String) -> KeyMaterial? {

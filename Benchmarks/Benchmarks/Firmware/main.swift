@@ -1,0 +1,70 @@
+import BulwarkFirmware
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Firmware scanning throughput, for firmware-throughput.sh and firmware-vs-cve-bin-tool.sh.
+///
+///     Firmware ROOT [ROUNDS]
+///
+/// Analyses the image or root directory ROUNDS times (default 3) with every inspection on (unpacking, credentials,
+/// components, keys, services and hardening) and prints, per round, the bytes read, wall and CPU seconds and MB/s,
+/// then the median, then the components of the last round as `component<TAB>name<TAB>version<TAB>file` lines.
+let arguments = CommandLine.arguments
+guard arguments.count >= 2 else {
+    FileHandle.standardError.write(Data("usage: Firmware ROOT [ROUNDS]\n".utf8))
+    exit(2)
+}
+let root = arguments[1]
+let rounds = arguments.count > 2 ? max(1, Int(arguments[2]) ?? 3) : 3
+
+func cpuSeconds() -> Double {
+    var usage = rusage()
+    #if canImport(Glibc)
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    #else
+    getrusage(RUSAGE_SELF, &usage)
+    #endif
+    func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+}
+
+let analyzer = FirmwareAnalyzer()
+var rates: [Double] = []
+var last: FirmwareReport?
+for round in 1...rounds {
+    var steps: [(FirmwareAnalyzer.Step, ContinuousClock.Instant)] = []
+    let cpuBefore = cpuSeconds()
+    let started = ContinuousClock.now
+    let report: FirmwareReport
+    do {
+        report = try analyzer.analyze(path: root, now: Date()) { steps.append(($0, ContinuousClock.now)) }
+    } catch {
+        FileHandle.standardError.write(Data("\(root): \(error)\n".utf8))
+        exit(1)
+    }
+    let finished = ContinuousClock.now
+    let wall = (finished - started) / .seconds(1)
+    let cpu = cpuSeconds() - cpuBefore
+    let megabytes = Double(report.extraction.bytes) / 1_000_000
+    rates.append(megabytes / wall)
+    var split: [String] = []
+    for (offset, step) in steps.enumerated() {
+        let end = offset + 1 < steps.count ? steps[offset + 1].1 : finished
+        split.append(String(format: "%@ %.2f s", step.0.rawValue, (end - step.1) / .seconds(1)))
+    }
+    print(
+        String(
+            format: "round %d: %.1f MB in %d files, %.2f s wall, %.2f s CPU, %.1f MB/s (%@)", round, megabytes, report.extraction.regularFiles,
+            wall, cpu, megabytes / wall, split.joined(separator: ", ")))
+    last = report
+}
+let sorted = rates.sorted()
+print(String(format: "median: %.1f MB/s over %d rounds", sorted[sorted.count / 2], rounds))
+for component in last?.components ?? [] {
+    print("component\t\(component.name)\t\(component.version)\t\(component.evidence.first?.file ?? "")")
+}
