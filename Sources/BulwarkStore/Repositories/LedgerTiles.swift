@@ -65,8 +65,8 @@ struct LedgerTileWriter {
     }
 }
 
-/// A run of consecutive entries of one append, encoded: their canonical contents each followed by a newline, where each
-/// starts, and their leaf hashes.
+/// The entries of one append, encoded: their canonical contents each followed by a newline, where each starts, and
+/// their leaf hashes.
 struct EncodedEntries: Sendable {
     /// Entry i is `text[starts[i] ..< starts[i + 1] - 1]`.
     var text: [UInt8] = []
@@ -78,45 +78,18 @@ struct EncodedEntries: Sendable {
     private static let spareBuffers = Mutex<[[UInt8]]>([])
     private static let spareLimit = 16 << 20
 
-    /// Hands the text buffers of `runs` back for later appends.
-    static func recycle(_ runs: consuming [EncodedEntries]) {
-        // Popped runs own their buffers alone, so emptying one keeps its pages instead of copying it.
-        var runs = runs
-        let keep = ProcessInfo.processInfo.activeProcessorCount
-        spareBuffers.withLock { spare in
-            while var run = runs.popLast(), spare.count < keep {
-                guard run.text.capacity <= spareLimit else { continue }
-                run.text.removeAll(keepingCapacity: true)
-                spare.append(run.text)
-            }
+    /// Hands the text buffer back for later appends, leaving this value's text empty.
+    mutating func recycle() {
+        var text: [UInt8] = []
+        swap(&text, &self.text)
+        guard text.capacity <= Self.spareLimit else { return }
+        text.removeAll(keepingCapacity: true)
+        Self.spareBuffers.withLock { spare in
+            if spare.count < 2 { spare.append(text) }
         }
     }
 
-    /// Batches smaller than this are encoded on the calling task.
-    static let parallelThreshold = 2 * LedgerLayout.bundleLimit
-
-    /// Encodes `items` in order, as runs of whole bundles, one run per core for large batches (hashing is most of an
-    /// append's work, and no entry's hash depends on another's).
-    static func encode(_ items: [LedgerItem], organisation: String, recordedAt: String) async -> [EncodedEntries] {
-        let cores = ProcessInfo.processInfo.activeProcessorCount
-        guard cores > 1, items.count >= parallelThreshold else {
-            return [EncodedEntries(items[...], organisation: organisation, recordedAt: recordedAt)]
-        }
-        // Runs of whole bundles, so that no bundle spans two runs.
-        let bundles = (items.count + LedgerLayout.bundleLimit - 1) / LedgerLayout.bundleLimit
-        let perRun = (bundles + cores - 1) / cores * LedgerLayout.bundleLimit
-        return await withTaskGroup(of: (Int, EncodedEntries).self) { group in
-            for (number, from) in stride(from: 0, to: items.count, by: perRun).enumerated() {
-                let slice = items[from..<min(from + perRun, items.count)]
-                group.addTask { (number, EncodedEntries(slice, organisation: organisation, recordedAt: recordedAt)) }
-            }
-            var runs: [(Int, EncodedEntries)] = []
-            for await run in group { runs.append(run) }
-            return runs.sorted { $0.0 < $1.0 }.map(\.1)
-        }
-    }
-
-    init(_ items: ArraySlice<LedgerItem>, organisation: String, recordedAt: String) {
+    init(_ items: [LedgerItem], organisation: String, recordedAt: String) {
         text = Self.spareBuffers.withLock { $0.popLast() } ?? []
         text.reserveCapacity(items.reduce(0) { $0 + $1.payload.utf8.count + $1.kind.utf8.count } + items.count * (organisation.utf8.count + 96))
         starts.reserveCapacity(items.count + 1)

@@ -49,18 +49,18 @@ extension SQLStore {
 
     /// Appends inside the caller's transaction; the items' kinds must have been checked.
     ///
-    /// The entries' text and leaf hashes are made first, since neither depends on where the batch lands: a large batch
-    /// in runs of whole bundles, one run per core. On SQLite the text then goes to the entry file at
-    /// `ledger_head.file_end` (see `LedgerEntryFile`), on PostgreSQL into the bundle rows.
+    /// The entries' text and leaf hashes are made first, since neither depends on where the batch lands. On SQLite the
+    /// text then goes to the entry file at `ledger_head.file_end` (see `LedgerEntryFile`), on PostgreSQL into the bundle
+    /// rows.
     static func appendEntries(
         _ items: [LedgerItem], organisation: String, recordedAt: String, _ session: DatabaseSession
     ) async throws -> Range<UInt64> {
         let db = session.sql
-        let runs = await EncodedEntries.encode(items, organisation: organisation, recordedAt: recordedAt)
+        var encoded = EncodedEntries(items, organisation: organisation, recordedAt: recordedAt)
         let file = try session.database.ledgerEntryFile()
         // One statement moves the head past the batch and says where the batch starts; on PostgreSQL its row lock also
         // makes concurrent appenders take turns (SQLite holds the write lock already). A failure below rolls it back.
-        let fileBytes = file == nil ? 0 : runs.reduce(0) { $0 + $1.text.count }
+        let fileBytes = file == nil ? 0 : encoded.text.count
         guard
             let head = try await db.raw(
                 "UPDATE ledger_head SET size = size + \(bind: items.count), file_end = file_end + \(bind: fileBytes) WHERE id = 1 RETURNING size, file_end"
@@ -70,28 +70,23 @@ extension SQLStore {
         }
         let start = UInt64(try head.int("size")) - UInt64(items.count)
         guard !items.isEmpty else { return start..<start }
+        let fileOffset = try head.int("file_end") - fileBytes
+        if let file { try file.write(encoded.text, at: Int64(fileOffset)) }
         var frontier = try await Self.frontier(size: start, db)
         var tiles = LedgerTileWriter()
+        for leaf in encoded.leaves { frontier.append(leaf) { tiles.add($0, $1) } }
         var bundles: [[DatabaseSession.Value]] = []
-        var fileOffset = try head.int("file_end") - fileBytes
-        var index = Int(start)
-        for run in runs {
-            if let file { try file.write(run.text, at: Int64(fileOffset)) }
-            for leaf in run.leaves { frontier.append(leaf) { tiles.add($0, $1) } }
-            for first in stride(from: 0, to: run.leaves.count, by: LedgerLayout.bundleLimit) {
-                let last = min(first + LedgerLayout.bundleLimit, run.leaves.count)
-                // The bundle's entries joined by newlines: without the newline after its last entry.
-                let bytes = run.starts[first]..<run.starts[last] - 1
-                bundles.append([
-                    .integer(index + first), .integer(last - first), .text(organisation),
-                    .text(file == nil ? String(decoding: run.text[bytes], as: UTF8.self) : ""),
-                    file == nil ? .null : .integer(fileOffset + bytes.lowerBound), file == nil ? .null : .integer(bytes.count),
-                ])
-            }
-            index += run.leaves.count
-            fileOffset += run.text.count
+        for first in stride(from: 0, to: items.count, by: LedgerLayout.bundleLimit) {
+            let last = min(first + LedgerLayout.bundleLimit, items.count)
+            // The bundle's entries joined by newlines: without the newline after its last entry.
+            let bytes = encoded.starts[first]..<encoded.starts[last] - 1
+            bundles.append([
+                .integer(Int(start) + first), .integer(last - first), .text(organisation),
+                .text(file == nil ? String(decoding: encoded.text[bytes], as: UTF8.self) : ""),
+                file == nil ? .null : .integer(fileOffset + bytes.lowerBound), file == nil ? .null : .integer(bytes.count),
+            ])
         }
-        EncodedEntries.recycle(consume runs)
+        encoded.recycle()
         // Inline bundles are at most 256 KiB of 1 KiB entries each; a few per statement keep a statement's text bounded.
         let perStatement = file == nil ? 16 : 500
         for chunk in stride(from: 0, to: bundles.count, by: perStatement) {
