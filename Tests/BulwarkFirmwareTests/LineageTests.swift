@@ -1,3 +1,4 @@
+import BulwarkCore
 import Foundation
 import Testing
 
@@ -94,5 +95,47 @@ import Testing
         #expect(tiny.isBinary)
         #expect(tiny.similarity == nil, "below 4 KiB the SHA-256 alone speaks")
         #expect(tiny.sha256.count == 64)
+    }
+}
+
+/// What changed from one release of a product to the next.
+@Suite struct ReleaseHistoryTests {
+    static func finding(_ rule: String, at location: String) -> Finding {
+        Finding(
+            id: .init(rawValue: "\(rule)@\(location)"), organisation: .init(rawValue: "org"), subject: .release(.init(rawValue: "r")), kind: rule,
+            severity: .high, title: rule, evidence: .init(summary: "seen", location: location, rule: rule),
+            provenance: .init(source: "firmware-scan", observedAt: "2026-11-22T00:00:00Z", version: "test"))
+    }
+
+    @Test func comparesFindingsByRuleAndFileComponentsByNameAndFilesByDigest() throws {
+        let old = ReleaseHistory.Snapshot(
+            version: "1.0", releasedOn: "2025-01-01", devices: 3,
+            findings: [Self.finding("services.telnet", at: "/etc/init.d/rcS:3"), Self.finding("credentials.default-password", at: "/etc/shadow:1")],
+            components: ["busybox": "1.31.1", "openssl": "1.1.1k"], files: ["/etc/shadow": "aa", "/bin/busybox": "bb", "/old": "cc"])
+        let new = ReleaseHistory.Snapshot(
+            version: "1.1", releasedOn: "2025-06-01", devices: 0,
+            findings: [Self.finding("services.telnet", at: "/etc/init.d/rcS:4"), Self.finding("keys.private", at: "/etc/ssl/key.pem")],
+            components: ["busybox": "1.31.1", "openssl": "1.1.1n", "dropbear": "2022.83"],
+            files: ["/etc/shadow": "aa", "/bin/busybox": "b2", "/etc/ssl/key.pem": "dd"])
+        let history = ReleaseHistory(model: "LC-200", productName: "Lumen Cam", releases: [old, new])
+        let difference = try #require(history.differences.first)
+        #expect(history.differences.count == 1)
+        #expect(difference.findingsAdded.map(\.evidence.rule) == ["keys.private"])
+        #expect(difference.findingsRemoved.map(\.evidence.rule) == ["credentials.default-password"], "telnet only moved a line")
+        #expect(difference.componentsAdded == ["dropbear 2022.83"])
+        #expect(difference.componentsRemoved.isEmpty)
+        #expect(difference.componentsChanged == [.init(name: "openssl", from: "1.1.1k", to: "1.1.1n")])
+        #expect(difference.filesAdded == ["/etc/ssl/key.pem"])
+        #expect(difference.filesRemoved == ["/old"])
+        #expect(difference.filesChanged == ["/bin/busybox"])
+        #expect(difference.filesCompared)
+    }
+
+    @Test func doesNotCompareFilesOfAReleaseNeverAnalysed() throws {
+        let analysed = ReleaseHistory.Snapshot(version: "1.0", releasedOn: nil, devices: 0, findings: [], components: [:], files: ["/a": "1"])
+        let unknown = ReleaseHistory.Snapshot(version: "2.0", releasedOn: nil, devices: 0, findings: [], components: [:], files: [:])
+        let difference = try #require(ReleaseHistory(model: "M", productName: "P", releases: [analysed, unknown]).differences.first)
+        #expect(!difference.filesCompared)
+        #expect(difference.filesRemoved.isEmpty, "a release without fingerprints did not lose its files")
     }
 }

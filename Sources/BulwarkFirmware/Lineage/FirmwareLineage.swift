@@ -116,8 +116,8 @@ public struct FirmwareLineage: Hashable, Sendable, Codable {
                 }
                 guard file.isBinary, let digest = file.similarity else { continue }
                 for hit in index.matches(digest, threshold: threshold) where lines[hit.value.release] != lines[r] {
-                    let existing = counterparts[r][f][hit.value.release]
-                    if existing == nil || existing!.score < hit.score { counterparts[r][f][hit.value.release] = (hit.score, hit.value.file) }
+                    if let existing = counterparts[r][f][hit.value.release], existing.score >= hit.score { continue }
+                    counterparts[r][f][hit.value.release] = (hit.score, hit.value.file)
                 }
             }
         }

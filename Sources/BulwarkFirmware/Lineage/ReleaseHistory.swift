@@ -67,8 +67,16 @@ public struct ReleaseHistory: Hashable, Sendable, Codable {
     }
 
     /// The same problem in two releases has a different finding id (ids derive from the release), so findings are
-    /// matched by rule and location.
-    static func findingKey(_ finding: Finding) -> String { "\(finding.evidence.rule)|\(finding.evidence.location ?? "")" }
+    /// matched by rule and file; the line is left out, because an edit above it moves it without changing the problem.
+    static func findingKey(_ finding: Finding) -> String {
+        var location = Substring(finding.evidence.location ?? "")
+        if let colon = location.lastIndex(of: ":"), !location[location.index(after: colon)...].isEmpty,
+            location[location.index(after: colon)...].allSatisfy(\.isNumber)
+        {
+            location = location[..<colon]
+        }
+        return "\(finding.evidence.rule)|\(location)"
+    }
 
     static func difference(from old: Snapshot, to new: Snapshot) -> Difference {
         let oldKeys = Set(old.findings.map(findingKey))
