@@ -131,6 +131,14 @@ import Testing
             let strict = try await client.execute(uri: "/api/v1/firmware/lineage?threshold=101", method: .get, headers: owner, body: nil)
             #expect(strict.status.code >= 400 && strict.status.code < 500)
 
+            let apiRadius = try #require(
+                try json(try await client.execute(uri: "/api/v1/blast-radius?component=busybox%401.31.1", method: .get, headers: owner, body: nil).body)
+                    as? [String: Any])
+            let relatives = try #require(apiRadius["trunkBinaries"] as? [[String: Any]])
+            #expect(relatives.compactMap { $0["model"] as? String } == ["ALPHA-GATE"])
+            #expect(relatives.first?["match"] as? String == "similar")
+            #expect(relatives.first?["devices"] as? Int == 2)
+
             let bravo: HTTPFields = [.authorization: "Bearer \(world.bravoOwnerToken)"]
             let own = try #require(
                 try json(try await client.execute(uri: "/api/v1/firmware/lineage", method: .get, headers: bravo, body: nil).body) as? [String: Any])

@@ -1,10 +1,11 @@
 import Foundation
 
 /// A context-triggered piecewise hash of a file (the CTPH scheme of Kornblum, "Identifying almost identical files using
-/// context triggered piecewise hashing", DFRWS 2006, as ssdeep writes it): two near-identical binaries get digests that
-/// differ in a few characters, so their similarity can be scored from 0 (nothing in common) to 100 (the same).
+/// context triggered piecewise hashing", DFRWS 2006, the scheme ssdeep implements): two near-identical binaries get
+/// digests that differ in a few characters, so their similarity can be scored from 0 (nothing in common) to 100 (the same).
 ///
-/// The text form is the one ssdeep prints: `blocksize:signature:double-signature`, e.g. `96:Kq3fYl...:Kq3f...`.
+/// The text form is laid out as ssdeep prints it, `blocksize:signature:double-signature` (e.g. `96:Kq3fYl...:Kq3f...`);
+/// digests are compared only with digests Bulwark made, since the last piece is closed slightly differently.
 public struct SimilarityDigest: Hashable, Sendable, Codable, CustomStringConvertible {
     /// The block size the first signature was cut at; the second was cut at twice this.
     public let blockSize: Int
