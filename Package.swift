@@ -76,6 +76,7 @@ let package = Package(
                 "BulwarkCore",
                 "BulwarkVulnerability",
                 "BulwarkLedger",
+                "BulwarkFirmware",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "SQLiteKit", package: "sqlite-kit"),
                 .product(name: "PostgresKit", package: "postgres-kit"),
@@ -100,6 +101,7 @@ let package = Package(
                 "BulwarkLedger",
                 "BulwarkStore",
                 "BulwarkVulnerability",
+                "BulwarkFirmware",
                 "BulwarkAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
@@ -150,13 +152,15 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "BulwarkStoreTests",
-            dependencies: ["BulwarkStore", "BulwarkCore", "BulwarkVulnerability", "BulwarkLedger", .product(name: "SQLKit", package: "sql-kit")],
+            dependencies: [
+                "BulwarkStore", "BulwarkCore", "BulwarkVulnerability", "BulwarkLedger", "BulwarkFirmware", .product(name: "SQLKit", package: "sql-kit"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "BulwarkServerTests",
             dependencies: [
-                "BulwarkServer", "BulwarkStore", "BulwarkCore", "BulwarkAPI", "BulwarkLedger", "BulwarkVulnerability",
+                "BulwarkServer", "BulwarkStore", "BulwarkCore", "BulwarkAPI", "BulwarkLedger", "BulwarkVulnerability", "BulwarkFirmware",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
@@ -164,13 +168,14 @@ let package = Package(
         .testTarget(
             name: "BulwarkBrowserTests",
             dependencies: [
-                "BulwarkServer", "BulwarkStore", "BulwarkCore", "BulwarkVulnerability", "BulwarkLedger", .product(name: "Hummingbird", package: "hummingbird"),
+                "BulwarkServer", "BulwarkStore", "BulwarkCore", "BulwarkVulnerability", "BulwarkLedger", "BulwarkFirmware",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "BulwarkCLITests", dependencies: ["BulwarkCLI", "BulwarkStore", "BulwarkCore", "BulwarkLedger"], swiftSettings: swiftSettings),
+            name: "BulwarkCLITests", dependencies: ["BulwarkCLI", "BulwarkStore", "BulwarkCore", "BulwarkLedger", "BulwarkFirmware"], swiftSettings: swiftSettings),
     ]
 )

@@ -69,6 +69,7 @@ public func buildRouter(_ configuration: ServerConfiguration, store: SQLStore) a
         LoginController(store: store, pages: pages, hasher: hasher, secureCookies: configuration.secureCookies, decoyHash: decoyHash).endpoints)
     router.addRoutes(DashboardController(store: store, pages: pages).endpoints)
     router.addRoutes(VulnerabilityPages(dashboard: DashboardController(store: store, pages: pages)).endpoints)
+    router.addRoutes(FirmwarePages(dashboard: DashboardController(store: store, pages: pages)).endpoints)
     router.addRoutes(InventoryImportController(store: store).endpoints)
     // Compact JSON: pretty-printing made a 50-device page a third larger and slower to send (Benchmarks/device-list-wrk.sh).
     try APIHandlers(store: store).registerHandlers(on: router, configuration: .init(jsonEncodingOptions: [.sortedKeys]))

@@ -1,4 +1,5 @@
 import BulwarkCore
+import BulwarkFirmware
 import BulwarkLedger
 import BulwarkServer
 import BulwarkStore
@@ -140,6 +141,19 @@ enum BrowserEnvironment {
             #expect(try await browser.text(of: "#blast-summary").contains("\(radius.deviceCount) deployed devices"))
             #expect(try await browser.elements("#blast-tree .release-devices").count == radius.releaseCount)
             try await Self.keep(try await browser.screenshot(), name: "blast-radius.png")
+
+            // Firmware: the lineage tree, then a product's releases with their findings and what changed between them.
+            try await browser.click("nav a[href^='/firmware/lineage']")
+            #expect(try await browser.text(of: "h1").hasPrefix("Firmware lineage"))
+            let lineage = try await store.firmwareLineage(organisation: nil, for: principal)
+            #expect(try await browser.elements("#lineage-tree > ul > li").count == lineage.trunks.count)
+            try await browser.navigate(to: site + "/devices/\(serial)")
+            try await browser.click("dl.facts dd a")
+            let model = try #require(try await browser.currentURL().split(separator: "/").last.map(String.init))
+            let history = try await store.releaseHistory(model: model, organisation: nil, for: principal)
+            #expect(try await browser.elements("#release-findings tbody tr").count == history.releases.count)
+            #expect(try await browser.elements("section.release-diff").count == max(0, history.releases.count - 1))
+            try await Self.keep(try await browser.screenshot(), name: "product.png")
         } catch {
             await browser.quit()
             await services.triggerGracefulShutdown()

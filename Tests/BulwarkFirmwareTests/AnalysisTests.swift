@@ -35,7 +35,7 @@ import Testing
         let image = try Self.buildRouterImage(bench)
         var steps: [FirmwareAnalyzer.Step] = []
         let report = try FirmwareAnalyzer().analyze(path: image, now: Self.now) { steps.append($0) }
-        #expect(steps == [.unpacking, .credentials, .components, .keys, .hardening])
+        #expect(steps == [.unpacking, .credentials, .components, .keys, .hardening, .fingerprints])
         #expect(report.image == "router.trx")
         #expect(report.extraction.byExtractor["unsquashfs"] == report.files.filter { $0.extractor == "unsquashfs" }.count)
         #expect(report.files.first { $0.path == "/etc/shadow" }?.origin == "router.trx > trx partition 2 > squashfs")
@@ -119,8 +119,8 @@ enum SchemaValidation {
     static func report(_ findings: [FirmwareFinding], signatures: [String] = []) -> FirmwareReport {
         FirmwareReport(
             image: "fw.bin", sha256: "00", size: 10, analysedAt: Date(timeIntervalSince1970: 0),
-            extraction: .init(entries: 0, regularFiles: 0, bytes: 0, byExtractor: [:], refusals: []), files: [], accounts: [], components: [],
-            keys: [], integrity: ImageIntegrity(signatures: signatures, entropy: 0, highEntropyShare: 0, looksEncrypted: false), updateMechanism: [],
+            extraction: .init(entries: 0, regularFiles: 0, bytes: 0, byExtractor: [:], refusals: []), files: [], fingerprints: [], accounts: [],
+            components: [], keys: [], integrity: ImageIntegrity(signatures: signatures, entropy: 0, highEntropyShare: 0, looksEncrypted: false), updateMechanism: [],
             findings: findings, signatureSetVersion: "test")
     }
 

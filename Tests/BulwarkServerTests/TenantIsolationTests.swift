@@ -26,7 +26,7 @@ import Testing
         var path = route.path
         if !path.hasPrefix("/") { path = "/" + path }
         path = path.replacingOccurrences(of: "{serial}", with: "BRAVO-0004").replacingOccurrences(of: "{id}", with: world.bravoTokenID.rawValue)
-            .replacingOccurrences(of: "{index}", with: String(world.bravoLedgerIndex))
+            .replacingOccurrences(of: "{index}", with: String(world.bravoLedgerIndex)).replacingOccurrences(of: "{model}", with: "BRAVO-CAM")
         #expect(!path.contains("{"), "route \(route) has a path parameter this test does not know how to aim at Bravo: add it")
         var uri = path + "?organisation=\(world.bravo.id.rawValue)&org=\(world.bravo.id.rawValue)"
         if path.hasSuffix("/blast-radius") { uri += "&component=CVE-2022-0778" }
@@ -80,10 +80,14 @@ import Testing
                     if let contentType = request.contentType { headers[.contentType] = contentType }
                     if let csrf { headers[HTTPField.Name("X-CSRF-Token")!] = csrf }
                     let response = try await client.execute(uri: request.uri, method: route.method, headers: headers, body: request.body)
-                    // The serial the caller itself sent may be echoed back (problem `instance`, "not found" text); anything else of Bravo's may not.
-                    let body = String(buffer: response.body).replacingOccurrences(of: "BRAVO-0004", with: "")
+                    // The serial or model the caller itself sent may be echoed back (problem `instance`, "not found" text); anything
+                    // else of Bravo's may not.
+                    let body = String(buffer: response.body).replacingOccurrences(of: "BRAVO-0004", with: "").replacingOccurrences(
+                        of: "BRAVO-CAM", with: "")
                     #expect(!body.contains("BRAVO-"), "\(caller) saw Bravo's devices through \(route): \(response.status)")
                     #expect(!body.contains("Bravo Hotels"), "\(caller) saw Bravo's name through \(route)")
+                    // With the model stripped, a product page of Bravo's would show little; it must not be served at all.
+                    if route.path.contains("{model}") { #expect([.notFound, .forbidden].contains(response.status), "\(caller) reached \(route)") }
                     #expect(!body.contains("bravo-owner"), "\(caller) saw Bravo's token through \(route)")
                     checked += 1
                 }

@@ -47,6 +47,14 @@ struct BlastRadiusCommand: AsyncParsableCommand {
                         }
                     }
                 }
+                if !radius.trunkBinaries.isEmpty {
+                    print("\nsame trunk binary, by digest (version not identified or different):")
+                    for r in radius.trunkBinaries {
+                        print(
+                            "  \(r.productLine) \(r.productName) \(r.model) \(r.version): \(r.file) \(r.match) to \(r.component) (score \(r.score)), "
+                                + "identified version \(r.identifiedVersion ?? "none"), \(r.devices) devices")
+                    }
+                }
             }
         }
     }

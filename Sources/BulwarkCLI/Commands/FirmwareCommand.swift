@@ -7,7 +7,7 @@ import Foundation
 struct FirmwareCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "firmware", abstract: "Inspect firmware images: unpacking, credentials, components, keys, services.",
-        subcommands: [Analyze.self, Keys.self]
+        subcommands: [Analyze.self, Keys.self, Lineage.self]
     )
 
     struct Analyze: AsyncParsableCommand {
@@ -16,7 +16,8 @@ struct FirmwareCommand: AsyncParsableCommand {
             discussion: """
                 Images are unpacked natively (gzip, zip, tar, cpio newc/odc, uImage, TRX) or with Debian's tools (xz/lzma and \
                 bzip2 from xz-utils and bzip2, SquashFS with squashfs-tools' unsquashfs, ext2/3/4 with e2fsprogs' debugfs), \
-                recursively within the --max-depth and --max-bytes budgets. Containers inside blobs of unknown format are \
+                recursively within the --max-depth and --max-bytes budgets. \
+                While it runs, a progress line is shown on standard error when that is a terminal. Containers inside blobs of unknown format are \
                 carved out. Paths and links that leave the image's root are refused and reported.
 
                 Each finding names the file, line and rule, and the ETSI EN 303 645 provision it bears on. Passwords are \
@@ -27,6 +28,7 @@ struct FirmwareCommand: AsyncParsableCommand {
                 Examples:
                   bulwark firmware analyze router.bin
                   bulwark firmware analyze rootfs/ --format json --output report.json
+                  bulwark firmware analyze router.bin --json report.json --html report.html
                   bulwark firmware analyze camera.img --sbom camera.cdx.json
                   bulwark firmware analyze camera.img --public-key vendor.pub.pem --signature camera.img.sig
                   bulwark firmware analyze lc200-3.0.1.bin --org "Lumen Devices Ltd" --product LC-200 --release 3.0.1
@@ -35,7 +37,9 @@ struct FirmwareCommand: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOptions
         @Argument(help: ArgumentHelp("A firmware image file or an unpacked root directory.", valueName: "image")) var image: String
         @Option(help: "table or json.") var format: OutputFormat = .table
-        @Option(help: ArgumentHelp("Also write the full report as JSON to this file.", valueName: "file")) var output: String?
+        @Option(name: [.customLong("output"), .customLong("json")], help: ArgumentHelp("Also write the full report as JSON to this file.", valueName: "file"))
+        var output: String?
+        @Option(help: ArgumentHelp("Also write the report as one self-contained HTML page to this file.", valueName: "file")) var html: String?
         @Option(help: ArgumentHelp("Write the components as a CycloneDX 1.6 JSON SBOM to this file.", valueName: "file")) var sbom: String?
         @Option(help: ArgumentHelp("The organisation to store components and findings for (needs --product and --release).", valueName: "name"))
         var org: String?
@@ -80,7 +84,8 @@ struct FirmwareCommand: AsyncParsableCommand {
                     toolVersion: BulwarkCommand.configuration.version)
                 try document.write(to: URL(fileURLWithPath: sbom))
             }
-            if let output { try Data(try Terminal.json(report).utf8).write(to: URL(fileURLWithPath: output)) }
+            if let output { try Terminal.emit(try Terminal.json(report), to: output) }
+            if let html { try Terminal.emit(FirmwareHTMLReport.render(report, toolVersion: BulwarkCommand.configuration.version), to: html) }
             var stored: String?
             if let org, let product, let release {
                 stored = try await store(report, org: org, product: product, release: release, at: now)
@@ -108,7 +113,8 @@ struct FirmwareCommand: AsyncParsableCommand {
                 let version = report.signatureSetVersion
                 do {
                     try await store.recordFirmwareAnalysis(
-                        model: product, version: release, components: components, keys: keys, by: principal, origin: .commandLine
+                        model: product, version: release, components: components, keys: keys, fingerprints: report.fingerprints, by: principal,
+                        origin: .commandLine
                     ) { releaseID in
                         findings.map { Self.finding($0, organisation: organisation.id, release: releaseID, observedAt: now, rules: version) }
                     }

@@ -26,6 +26,7 @@ public struct FirmwareAnalyzer: Sendable {
         case components = "identifying components"
         case keys = "looking for keys and certificates"
         case hardening = "checking services and hardening"
+        case fingerprints = "fingerprinting files"
     }
 
     /// A detached signature to check over the image with the manufacturer's public key.
@@ -75,6 +76,8 @@ public struct FirmwareAnalyzer: Sendable {
         let keyResult = keys.scan(tree, now: now)
         progress(.hardening)
         let hardeningResult = hardening.scan(tree)
+        progress(.fingerprints)
+        let fingerprints = FileFingerprint.all(in: tree, components: found)
         let containers = Set(tree.files.values.map(\.extractor)).subtracting(["raw"]).isEmpty == false
         var integrity =
             isDirectory
@@ -134,6 +137,7 @@ public struct FirmwareAnalyzer: Sendable {
                     path: $0.path, kind: $0.kind, mode: String($0.mode, radix: 8), size: $0.content.count, extractor: $0.extractor,
                     origin: $0.origin.joined(separator: " > "))
             },
+            fingerprints: fingerprints,
             accounts: credentialResult.accounts, components: found, keys: keyResult.keys, integrity: integrity,
             updateMechanism: hardeningResult.updateMechanism, findings: findings, signatureSetVersion: components.signatures.version)
     }

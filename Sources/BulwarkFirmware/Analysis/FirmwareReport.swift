@@ -28,6 +28,8 @@ public struct FirmwareReport: Sendable, Codable {
     public var analysedAt: Date
     public var extraction: Extraction
     public var files: [FileRecord]
+    /// SHA-256 and, for binaries, similarity digest of every regular file: what lineage between releases is traced by.
+    public var fingerprints: [FileFingerprint]
     public var accounts: [CredentialScanner.Account]
     public var components: [IdentifiedComponent]
     public var keys: [KeyMaterial]

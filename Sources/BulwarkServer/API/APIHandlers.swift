@@ -1,5 +1,6 @@
 import BulwarkAPI
 import BulwarkCore
+import BulwarkFirmware
 import BulwarkLedger
 import BulwarkStore
 import BulwarkVulnerability
@@ -151,6 +152,13 @@ struct APIHandlers: APIProtocol {
         guard !text.isEmpty else { throw APIInputError(description: "component is empty; give a purl, a name, name@range or an advisory id") }
         let radius = try await store.blastRadius(BlastRadius.Query(text), organisation: organisation(input.query.organisation), for: try principal())
         return .ok(.init(body: .json(APIMapping.blastRadius(radius))))
+    }
+
+    func getFirmwareLineage(_ input: Operations.GetFirmwareLineage.Input) async throws -> Operations.GetFirmwareLineage.Output {
+        let threshold = input.query.threshold ?? FirmwareLineage.defaultThreshold
+        guard (1...100).contains(threshold) else { throw APIInputError(description: "threshold must be 1 to 100, not \(threshold)") }
+        let lineage = try await store.firmwareLineage(organisation: organisation(input.query.organisation), threshold: threshold, for: try principal())
+        return .ok(.init(body: .json(APIMapping.lineage(lineage))))
     }
 
     func getLedgerCheckpoint(_ input: Operations.GetLedgerCheckpoint.Input) async throws -> Operations.GetLedgerCheckpoint.Output {

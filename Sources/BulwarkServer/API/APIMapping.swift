@@ -1,5 +1,6 @@
 import BulwarkAPI
 import BulwarkCore
+import BulwarkFirmware
 import BulwarkStore
 import BulwarkVulnerability
 import Foundation
@@ -95,6 +96,40 @@ extension APIMapping {
                                 .init(version: $0.version, releasedOn: $0.releasedOn, componentVersions: $0.componentVersions, devices: $0.devices)
                             })
                     })
+            },
+            trunkBinaries: r.trunkBinaries.map {
+                .init(
+                    productLine: $0.productLine, trunk: $0.trunk, model: $0.model, productName: $0.productName, version: $0.version,
+                    releasedOn: $0.releasedOn, file: $0.file, component: $0.component, identifiedVersion: $0.identifiedVersion,
+                    match: $0.match == "identical" ? .identical : .similar, score: $0.score, devices: $0.devices)
             }, productCount: r.productCount, releaseCount: r.releaseCount, deviceCount: r.deviceCount)
+    }
+
+    static func lineage(_ l: FirmwareLineage) -> Components.Schemas.FirmwareLineage {
+        .init(
+            threshold: l.threshold,
+            trunks: l.trunks.map { trunk in
+                .init(
+                    name: trunk.name,
+                    productLines: trunk.productLines.map { line in
+                        .init(
+                            name: line.name, sharedPercent: line.sharedPercent,
+                            releases: line.releases.map {
+                                .init(
+                                    model: $0.model, productName: $0.productName, version: $0.version, files: $0.files, bytes: Int64($0.bytes),
+                                    identicalBytes: Int64($0.identicalBytes), similarBytes: Int64($0.similarBytes), sharedPercent: $0.sharedPercent)
+                            })
+                    },
+                    components: trunk.components.map {
+                        .init(
+                            name: $0.name, versions: $0.versions, releases: $0.releases, files: $0.files,
+                            match: $0.match == "identical" ? .identical : .similar, score: $0.score)
+                    })
+            },
+            pairs: l.pairs.map {
+                .init(
+                    first: $0.first, second: $0.second, identicalFiles: $0.identicalFiles, identicalBytes: Int64($0.identicalBytes),
+                    similarBinaries: $0.similarBinaries, similarBytes: Int64($0.similarBytes), sharedPercent: $0.sharedPercent)
+            })
     }
 }

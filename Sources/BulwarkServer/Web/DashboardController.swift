@@ -150,7 +150,8 @@ struct DashboardController {
             "device", title: "Device \(device.serial)",
             values: [
                 "device": [
-                    "serial": device.serial, "model": device.model, "product": device.productName, "manufacturer": device.manufacturer,
+                    "serial": device.serial, "model": device.model, "productLink": FirmwarePages.productLink(device.model, chrome: chrome),
+                    "product": device.productName, "manufacturer": device.manufacturer,
                     "category": device.category, "firmware": device.firmwareVersion ?? "unknown",
                     "releasedOn": device.firmwareReleasedOn?.description ?? "unknown",
                     "age": age.map { "\($0 / 365) years \($0 % 365 / 30) months" } ?? "unknown",

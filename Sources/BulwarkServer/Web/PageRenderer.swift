@@ -65,6 +65,7 @@ struct PageChrome {
             },
             "multipleOrganisations": readable.count > 1,
             "onFleet": section == "fleet", "onInventory": section == "inventory", "onVulnerabilities": section == "vulnerabilities",
+            "onFirmware": section == "firmware",
             "orgQuery": viewing.id == principal.organisation ? "" : "org=\(viewing.id.rawValue)",
         ]
     }

@@ -2,7 +2,7 @@
 public enum Schema {
     public static let migrations: [Migration] = [
         identity, inventory, deviceListIndexes, ledger, vulnerabilityFeeds, vex, ledgerTiles, ledgerFindings, trafficAnalyses, firmwareKeys,
-        ledgerEntryFile,
+        firmwareFingerprints, ledgerEntryFile,
     ]
 
     static let identity = Migration(
@@ -257,6 +257,25 @@ public enum Schema {
                 algorithm TEXT NOT NULL, file TEXT NOT NULL, PRIMARY KEY (org_id, release_id, fingerprint, file))
             """,
             "CREATE INDEX firmware_keys_fingerprint ON firmware_keys (org_id, fingerprint)",
+        ]
+    )
+
+    /// Every regular file of an analysed release by SHA-256, with a similarity digest for binaries, so that code shared
+    /// between releases and product lines can be traced. `block_size` narrows similarity look-ups to the digests that can
+    /// score (equal, half or double block size); `component` names what was identified in the file.
+    static let firmwareFingerprints = Migration(
+        version: 13,
+        name: "firmware file fingerprints",
+        statements: [
+            """
+            CREATE TABLE firmware_fingerprints (
+                org_id TEXT NOT NULL REFERENCES organisations(id), release_id TEXT NOT NULL, path TEXT NOT NULL,
+                size BIGINT NOT NULL, sha256 TEXT NOT NULL, similarity TEXT, block_size BIGINT, binary_file BIGINT NOT NULL, component TEXT,
+                component_version TEXT, PRIMARY KEY (org_id, release_id, path))
+            """,
+            "CREATE INDEX firmware_fingerprints_sha256 ON firmware_fingerprints (org_id, sha256)",
+            "CREATE INDEX firmware_fingerprints_block ON firmware_fingerprints (org_id, block_size)",
+            "CREATE INDEX firmware_fingerprints_component ON firmware_fingerprints (org_id, component)",
         ]
     )
 

@@ -1,4 +1,5 @@
 import BulwarkCore
+import BulwarkFirmware
 import BulwarkVulnerability
 import SQLKit
 
@@ -53,7 +54,7 @@ extension SQLStore {
         let sql: SQLQueryString =
             """
             SELECT l.name AS line_name, l.trunk, p.model, p.name AS product_name, r.id AS release_id, r.version AS release_version, r.released_on,
-                   c.version AS component_version,
+                   c.version AS component_version, c.name AS component_name,
                    (SELECT COUNT(*) FROM devices d WHERE d.release_id = r.id AND d.org_id = r.org_id) AS devices
             FROM components c
             JOIN firmware_releases r ON r.id = c.release_id AND r.org_id = c.org_id
@@ -67,6 +68,7 @@ extension SQLStore {
             var productLine: [String: String] = [:]
             var releases: [String: BlastRadius.Release] = [:]
             var releaseProduct: [String: String] = [:]
+            var names = Set<String>()
             for row in try await db.raw(sql).all() {
                 let lineName = try row.optionalString("line_name") ?? "(no product line)"
                 let model = try row.string("model")
@@ -75,6 +77,7 @@ extension SQLStore {
                 if products[model] == nil { products[model] = .init(model: model, name: try row.string("product_name"), releases: []) }
                 productLine[model] = lineName
                 releaseProduct[releaseID] = model
+                names.insert(try row.string("component_name"))
                 let fresh = BlastRadius.Release(
                     version: try row.string("release_version"), releasedOn: try row.optionalString("released_on"), componentVersions: [],
                     devices: try row.int("devices"))
@@ -93,7 +96,8 @@ extension SQLStore {
                 line.products.sort { $0.model < $1.model }
                 return line
             }.sorted { $0.name < $1.name }
-            return BlastRadius(query: query, organisation: o, productLines: tree)
+            let relatives = try await self.trunkBinaryReleases(names: names, matched: Set(releases.keys), organisation: o, db)
+            return BlastRadius(query: query, organisation: o, productLines: tree, trunkBinaries: relatives)
         }
     }
 

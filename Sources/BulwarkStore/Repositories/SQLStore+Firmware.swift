@@ -1,4 +1,5 @@
 import BulwarkCore
+import BulwarkFirmware
 import SQLKit
 
 /// A private key or certificate found in a release, by fingerprint.
@@ -35,10 +36,13 @@ extension SQLStore {
     /// Stores what one firmware analysis found for a release of the principal's organisation, in one transaction: the
     /// release's components are replaced, its earlier firmware findings are replaced, and the change is audited.
     ///
+    /// `fingerprints` replace the release's file fingerprints (see `firmwareLineage`).
+    ///
     /// `findings` receives the release's identifier and returns the findings about it; it runs inside the transaction.
     @discardableResult
     public func recordFirmwareAnalysis(
-        model: String, version: String, components: [ComponentInput], keys: [FirmwareKeyRecord] = [], by principal: Principal, origin: RequestOrigin,
+        model: String, version: String, components: [ComponentInput], keys: [FirmwareKeyRecord] = [], fingerprints: [FileFingerprint] = [],
+        by principal: Principal, origin: RequestOrigin,
         findings: @escaping @Sendable (Identifier<FirmwareRelease>) -> [Finding]
     ) async throws -> Identifier<FirmwareRelease> {
         try requireWriter(principal)
@@ -78,6 +82,7 @@ extension SQLStore {
                     """
                 ).run()
             }
+            try await Self.replaceFingerprints(fingerprints, release: releaseID, organisation: org, db)
             try await db.raw(
                 """
                 DELETE FROM findings WHERE org_id = \(bind: org) AND subject_kind = 'release' AND subject_id = \(bind: releaseID.rawValue)
@@ -87,7 +92,7 @@ extension SQLStore {
             try await Self.store(made, organisation: principal.organisation, recordedAt: recordedAt, session)
             try await audit(
                 db, organisation: principal.organisation, actor: principal.auditName, action: "firmware.analysis", subject: "\(model) \(version)",
-                detail: "\(components.count) components, \(keys.count) keys, \(made.count) findings", origin: origin)
+                detail: "\(components.count) components, \(keys.count) keys, \(fingerprints.count) files, \(made.count) findings", origin: origin)
             return releaseID
         }
     }
