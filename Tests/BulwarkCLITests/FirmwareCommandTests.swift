@@ -188,8 +188,16 @@ import Testing
         let policy = try cli.write(
             "fail:\n  rules: [credentials.default-password]\n  unsigned-image: true\nwaive:\n  rules: [update.none]\n", name: "policy.yaml")
         let sarif = directory.appendingPathComponent("gate.sarif").path
-        let result = try cli.run(["gate", image, "--policy", policy, "--sarif", sarif], withDatabase: false)
+        let html = directory.appendingPathComponent("gate.html").path
+        let result = try cli.run(["gate", image, "--policy", policy, "--sarif", sarif, "--html", html], withDatabase: false)
         #expect(result.status == 1)
+        // The page opens with the verdict, then the report; the violations are rows of their own.
+        let page = try String(contentsOfFile: html, encoding: .utf8)
+        let verdict = try #require(page.range(of: "<h2 id=\"verdict\">Release gate</h2>"))
+        #expect(page.range(of: "<h2 id=\"findings\">")!.lowerBound > verdict.upperBound)
+        #expect(page.contains("<span class=\"badge bad\">FAIL</span> 2 violations of the release policy"))
+        #expect(page.contains("<td><code>unsigned-image</code></td>"))
+        #expect(page.contains("<code>credentials.default-password</code>"))
         #expect(result.stdout.contains("FAIL: 2 violations"))
         #expect(result.stdout.contains("[rule] /etc/shadow:1: credentials.default-password is not allowed"))
         #expect(result.stdout.contains("[unsigned-image] image: the image carries no recognised signature"))

@@ -24,12 +24,13 @@ struct GateCommand: AsyncParsableCommand {
 
             unsigned-image holds when the image embeds a recognised signature, or when --public-key verifies its
             detached signature (Ed25519, ECDSA P-256/P-384 or RSA). kev matches the image's components against the advisories stored with 'bulwark feeds import' (in --database).
-            The verdict is printed; --sarif writes every finding as SARIF 2.1.0 with the failing ones as errors, and
-            --output writes the report with the verdict as JSON. Exit status: 0 when the policy holds, 1 when it fails.
+            The verdict is printed; --sarif writes every finding as SARIF 2.1.0 with the failing ones as errors,
+            --output writes the report with the verdict as JSON, and --html as one self-contained page for people.
+            Exit status: 0 when the policy holds, 1 when it fails.
 
             Examples:
               bulwark gate build/router.bin --policy release-policy.yaml
-              bulwark gate rootfs/ --policy policy.yaml --sarif bulwark.sarif --output gate.json
+              bulwark gate rootfs/ --policy policy.yaml --sarif bulwark.sarif --output gate.json --html gate.html
               bulwark gate router.bin --policy policy.yaml --public-key vendor.pub.pem   # checks router.bin.sig
             """)
 
@@ -38,6 +39,8 @@ struct GateCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The release policy (YAML).", valueName: "file")) var policy: String
     @Option(help: ArgumentHelp("Write the findings as SARIF 2.1.0 to this file.", valueName: "file")) var sarif: String?
     @Option(help: ArgumentHelp("Write the report and verdict as JSON to this file.", valueName: "file")) var output: String?
+    @Option(help: ArgumentHelp("Write the verdict and the report as one self-contained HTML page to this file.", valueName: "file"))
+    var html: String?
     @OptionGroup var signing: SignatureOptions
 
     struct Output: Encodable {
@@ -84,6 +87,10 @@ struct GateCommand: AsyncParsableCommand {
             try FirmwareSARIF.log(report, verdict: verdict, toolVersion: BulwarkCommand.configuration.version).write(to: URL(fileURLWithPath: sarif))
         }
         if let output { try Data(try Terminal.json(Output(verdict: verdict, report: report)).utf8).write(to: URL(fileURLWithPath: output)) }
+        if let html {
+            try Terminal.emit(
+                FirmwareHTMLReport.render(report, toolVersion: BulwarkCommand.configuration.version, verdict: verdict, policy: policy), to: html)
+        }
         print("\(report.image): \(report.components.count) components, \(report.findings.count) findings, \(verdict.waived) waived")
         if verdict.passed {
             print("PASS: the release meets \(policy)")

@@ -4,8 +4,11 @@ import Foundation
 /// A firmware report as one self-contained HTML page: styles inline, no script, no external resource, so it can be
 /// mailed or archived and opened anywhere. Every value from the image (file names, banners, subjects) is escaped.
 public enum FirmwareHTMLReport {
-    /// The page for `report`; `toolVersion` names the Bulwark that wrote it.
-    public static func render(_ report: FirmwareReport, toolVersion: String) -> String {
+    /// The page for `report`; `toolVersion` names the Bulwark that wrote it. With a release gate's `verdict` (and the
+    /// policy file it came from), the page opens with the verdict and every violation.
+    public static func render(
+        _ report: FirmwareReport, toolVersion: String, verdict: ReleasePolicy.Verdict? = nil, policy: String? = nil
+    ) -> String {
         var html = """
             <!doctype html>
             <html lang="en">
@@ -37,6 +40,23 @@ public enum FirmwareHTMLReport {
         html += fact("Update mechanism", report.updateMechanism.isEmpty ? "none found" : report.updateMechanism.map(escape).joined(separator: ", "))
         html += "</dl>\n"
 
+        if let verdict {
+            let source = policy.map { " of <code>\(escape($0))</code>" } ?? ""
+            html += "<h2 id=\"verdict\">Release gate</h2>\n"
+            html +=
+                verdict.passed
+                ? "<p><span class=\"badge\">PASS</span> the image holds the release policy\(source); \(verdict.waived) findings waived.</p>\n"
+                : "<p><span class=\"badge bad\">FAIL</span> \(verdict.violations.count) violations of the release policy\(source); "
+                    + "\(verdict.waived) findings waived.</p>\n"
+            html += table(
+                id: "violations-table", ["Clause", "Violation", "Rule", "Where"],
+                verdict.violations.map { v in
+                    [
+                        "<code>\(escape(v.clause))</code>", escape(v.message), v.rule.map { "<code>\(escape($0))</code>" } ?? "",
+                        v.location.map { "<code>\(escape($0))</code>" } ?? "",
+                    ]
+                })
+        }
         let counts = report.severityCounts.map { "<span class=\"badge sev-\($0.0.rawValue)\">\($0.1) \($0.0.rawValue)</span>" }.joined(separator: " ")
         html += "<h2 id=\"findings\">Findings (\(report.findings.count))</h2>\n"
         html += report.findings.isEmpty ? "<p>No findings.</p>\n" : "<p>\(counts)</p>\n"
