@@ -13,25 +13,54 @@ struct ScanState: Sendable {
         var destination: HostAddress
     }
 
-    /// Per target: first attempt time, whether any attempt succeeded, and the first flow's description.
-    struct Attempts: Sendable {
-        var targets: [String: (time: Double, succeeded: Bool, evidence: String)] = [:]
+    /// Per target (a host, or a port): first attempt time, whether any attempt succeeded, and the first flow (the
+    /// evidence). Counts are kept as targets come and go, so judging costs the same however many targets there are.
+    struct Attempts<Target: Hashable & Sendable>: Sendable {
+        struct Entry: Sendable {
+            var time: Double
+            var succeeded: Bool
+            var flow: FlowRecord
+        }
 
-        mutating func add(_ target: String, time: Double, failed: Bool, evidence: String, window: Double) {
-            if var known = targets[target] {
-                known.succeeded = known.succeeded || !failed
-                targets[target] = known
+        private(set) var targets: [Target: Entry] = [:]
+        /// First-attempt times, earliest on top: expired targets leave in O(log n) each.
+        private var expiry = EarliestFirst<Target>()
+        /// Targets whose every attempt failed.
+        private(set) var failures = 0
+        /// The latest first-attempt time among the targets.
+        private(set) var latest = -Double.infinity
+        /// The binomial tail last computed, with the counts it was computed for.
+        var tail: (failures: Int, targets: Int, p: Double)?
+        /// The counts the alert was last raised with: the same counts again only widen its window.
+        var raised: (failures: Int, targets: Int)?
+        /// The alert's target as text, made once.
+        var label: String?
+
+        var earliest: Double? { expiry.top?.time }
+
+        mutating func add(_ target: Target, time: Double, failed: Bool, flow: FlowRecord, window: Double) {
+            if let known = targets[target] {
+                if !known.succeeded, !failed {
+                    targets[target]?.succeeded = true
+                    failures -= 1
+                }
             } else {
-                targets[target] = (time, !failed, evidence)
+                targets[target] = Entry(time: time, succeeded: !failed, flow: flow)
+                expiry.push(time, target)
+                if failed { failures += 1 }
+                latest = Swift.max(latest, time)
             }
-            if targets.count > 4096 || targets.values.contains(where: { time - $0.time > window }) {
-                targets = targets.filter { time - $0.value.time <= window }
+            // Targets first tried longer than the window ago are forgotten (the latest one stays unless all go).
+            while let top = expiry.top, time - top.time > window {
+                expiry.pop()
+                if let removed = targets.removeValue(forKey: top.key), !removed.succeeded { failures -= 1 }
             }
+            if targets.isEmpty { latest = -Double.infinity }
         }
     }
 
-    var horizontal: [HorizontalKey: Attempts] = [:]
-    var vertical: [VerticalKey: Attempts] = [:]
+    var horizontal: [HorizontalKey: Attempts<HostAddress>] = [:]
+    var vertical: [VerticalKey: Attempts<UInt16>] = [:]
 }
 
 struct BruteForceKey: Hashable {
@@ -49,14 +78,92 @@ struct BeaconKey: Hashable {
 }
 
 struct BeaconSeries: Sendable {
+    /// The latest connection starts, at most ``limit``, in no particular order (the rule sorts them).
     var starts: [Double] = []
     var evidence: [String] = []
     var count = 0
+    /// `count` when the series was last judged.
+    var judgedAt = 0
+
+    /// Enough for the test; older starts say nothing the recent ones do not.
+    static let limit = 1024
+
+    mutating func add(_ flow: FlowRecord) {
+        // Past the limit the oldest start is overwritten in place (a ring), not shifted out.
+        if starts.count < Self.limit { starts.append(flow.start) } else { starts[count % Self.limit] = flow.start }
+        count += 1
+        if evidence.count < NetworkAlert.evidenceLimit { evidence.append(flow.summary) }
+    }
 }
 
+/// A flood alert's text inputs when it was last raised: the same figure again gives the same reason, so the alert only
+/// widens. Kept apart from the windows so that recording it never copies one.
+struct FloodAlertMemory: Sendable {
+    struct Key: Hashable {
+        var rule: UInt8
+        var host: HostAddress
+        var destination: HostAddress
+    }
+
+    var figure: Int
+    var target: String
+}
+
+/// One host's recent flows, for the flood rules, with running counts per destination so that judging a flow does
+/// not look at the whole window.
 struct FloodWindow: Sendable {
-    /// (time, destination, port, transport, failed) of recent flows, oldest first.
-    var events: [(Double, HostAddress, UInt16, UInt8, Bool, String)] = []
+    struct Event: Sendable {
+        var time: Double
+        var destination: HostAddress
+        var port: UInt16
+        var transport: UInt8
+        var failed: Bool
+        var flow: FlowRecord
+
+        var isFailedTCP: Bool { transport == 6 && failed }
+    }
+
+    struct Destination: Sendable {
+        var events = 0
+        /// Events per port.
+        var ports: [UInt16: Int] = [:]
+        /// Start times of the failed TCP attempts and of the UDP flows, in arrival order.
+        var failedTCP = ArrivalQueue<Double>()
+        var udp = ArrivalQueue<Double>()
+    }
+
+    /// The flows of the window in arrival order.
+    private(set) var events = ArrivalQueue<Event>()
+    private(set) var destinations: [HostAddress: Destination] = [:]
+
+    /// Adds a flow, then drops what arrived before the first flow that started within the window, and the oldest past `limit`.
+    mutating func add(_ event: Event, horizon: Double, limit: Int) {
+        events.append(event)
+        destinations[event.destination, default: Destination()].count(event)
+        while let first = events.first, first.time < horizon { dropOldest() }
+        while events.count > limit { dropOldest() }
+    }
+
+    private mutating func dropOldest() {
+        let event = events.removeFirst()
+        guard var destination = destinations.removeValue(forKey: event.destination) else { return }
+        destination.events -= 1
+        guard destination.events > 0 else { return }
+        if let left = destination.ports[event.port], left > 1 { destination.ports[event.port] = left - 1 } else { destination.ports[event.port] = nil }
+        if event.isFailedTCP { destination.failedTCP.removeFirst() }
+        if event.transport == 17 { destination.udp.removeFirst() }
+        destinations[event.destination] = destination
+    }
+
+}
+
+extension FloodWindow.Destination {
+    fileprivate mutating func count(_ event: FloodWindow.Event) {
+        events += 1
+        ports[event.port, default: 0] += 1
+        if event.isFailedTCP { failedTCP.append(event.time) }
+        if event.transport == 17 { udp.append(event.time) }
+    }
 }
 
 struct DNSKey: Hashable {
@@ -90,7 +197,7 @@ extension TrafficAnalyzer {
         case .established: return false
         case .unknown:
             // A bidirectional UDP record with nothing back is an unanswered probe; one-way exports cannot say.
-            guard flow.transport == 17, flow.responderBytes == 0, flow.originatorPackets > 0, !flow.origin.contains("record") else { return nil }
+            guard flow.transport == 17, flow.responderBytes == 0, flow.originatorPackets > 0, !flow.source.isExportRecord else { return nil }
             return flow.responderPackets == 0 ? true : false
         }
     }
@@ -102,31 +209,52 @@ extension TrafficAnalyzer {
         let window = settings.scanWindow
         let hKey = ScanState.HorizontalKey(source: flow.originator, port: flow.responderPort, transport: flow.transport)
         stateEvicted += Self.bound(&scans.horizontal, adding: hKey, limit: settings.trackedHosts)
-        scans.horizontal[hKey, default: .init()].add(flow.responder.description, time: flow.start, failed: failed, evidence: flow.summary, window: window)
+        scans.horizontal[hKey, default: .init()].add(flow.responder, time: flow.start, failed: failed, flow: flow, window: window)
         let vKey = ScanState.VerticalKey(source: flow.originator, destination: flow.responder)
         stateEvicted += Self.bound(&scans.vertical, adding: vKey, limit: settings.trackedHosts)
-        scans.vertical[vKey, default: .init()].add(String(flow.responderPort), time: flow.start, failed: failed, evidence: flow.summary, window: window)
-        if failed {
-            if let attempts = scans.horizontal[hKey] {
-                judgeScan(attempts, rule: "scan.horizontal", host: flow.originator, target: "port \(flow.responderPort)/\(flow.transportName)", unit: "hosts")
-            }
-            if let attempts = scans.vertical[vKey] {
-                judgeScan(attempts, rule: "scan.vertical", host: flow.originator, target: flow.responder.description, unit: "ports")
-            }
+        scans.vertical[vKey, default: .init()].add(flow.responderPort, time: flow.start, failed: failed, flow: flow, window: window)
+        guard failed else { return }
+        if let attempts = scans.horizontal[hKey], attempts.failures >= settings.scanMinimumFailures {
+            let label = attempts.label ?? "port \(flow.responderPort)/\(flow.transportName)"
+            let p = scanTail(attempts)
+            scans.horizontal[hKey]?.label = label
+            scans.horizontal[hKey]?.tail = (attempts.failures, attempts.targets.count, p)
+            scans.horizontal[hKey]?.raised = (attempts.failures, attempts.targets.count)
+            judgeScan(attempts, p: p, rule: "scan.horizontal", host: flow.originator, target: label, unit: "hosts")
+        }
+        if let attempts = scans.vertical[vKey], attempts.failures >= settings.scanMinimumFailures {
+            let label = attempts.label ?? flow.responder.description
+            let p = scanTail(attempts)
+            scans.vertical[vKey]?.label = label
+            scans.vertical[vKey]?.tail = (attempts.failures, attempts.targets.count, p)
+            scans.vertical[vKey]?.raised = (attempts.failures, attempts.targets.count)
+            judgeScan(attempts, p: p, rule: "scan.vertical", host: flow.originator, target: label, unit: "ports")
         }
     }
 
-    private mutating func judgeScan(_ attempts: ScanState.Attempts, rule: String, host: HostAddress, target: String, unit: String) {
-        let failures = attempts.targets.values.filter { !$0.succeeded }
+    /// The chance that a benign host fails this often, computed again only when the counts changed.
+    private func scanTail<T>(_ attempts: ScanState.Attempts<T>) -> Double {
+        let k = attempts.failures
         let n = attempts.targets.count
-        let k = failures.count
-        guard k >= settings.scanMinimumFailures else { return }
-        let p = SignificanceTest.binomialUpperTail(successes: k, trials: n, probability: settings.benignFailureRate)
-        let times = attempts.targets.values.map(\.time)
-        let evidence = failures.sorted { $0.time < $1.time }.map(\.evidence)
+        if let tail = attempts.tail, tail.failures == k, tail.targets == n { return tail.p }
+        return SignificanceTest.binomialUpperTail(successes: k, trials: n, probability: settings.benignFailureRate)
+    }
+
+    private mutating func judgeScan<T>(_ attempts: ScanState.Attempts<T>, p: Double, rule: String, host: HostAddress, target: String, unit: String) {
+        let k = attempts.failures
+        let n = attempts.targets.count
+        let key = AlertKey(rule: rule, host: host, target: target)
+        let start = attempts.earliest ?? 0
+        let end = attempts.latest
+        // The same counts give the same reason and severity: only the window can grow.
+        if let raised = attempts.raised, raised.failures == k, raised.targets == n, widen(key, start: start, end: end, evidenceCount: k) { return }
+        var evidence: [String] = []
+        if wantsEvidence(key) {
+            evidence = attempts.targets.values.filter { !$0.succeeded }.sorted { $0.time < $1.time }.map(\.flow.summary)
+        }
         let kind = rule == "scan.horizontal" ? "Horizontal scan of \(target)" : "Vertical scan of \(target)"
         raise(
-            rule: rule, severity: p <= settings.scanSignificance ? .medium : .low, title: kind, host: host, target: target, start: times.min() ?? 0, end: times.max() ?? 0,
+            rule: rule, severity: p <= settings.scanSignificance ? .medium : .low, title: kind, host: host, target: target, start: start, end: end,
             reason: "\(k) of \(n) \(unit) contacted within \(Int(settings.scanWindow)) s did not answer or refused; a benign host would fail this often with probability \(Self.format(p))",
             evidence: evidence, evidenceCount: k)
     }
@@ -141,7 +269,8 @@ extension TrafficAnalyzer {
         guard flow.transport == 6, let service = flow.service, service == "ssh" || service == "telnet", flow.outcome == .established else { return }
         let key = BruteForceKey(source: flow.originator, destination: flow.responder, port: flow.responderPort, service: service)
         stateEvicted += Self.bound(&bruteForce, adding: key, limit: settings.trackedHosts)
-        var sessions = bruteForce[key, default: []]
+        // Taken out of the table while it changes, so the array is not copied.
+        var sessions = bruteForce.removeValue(forKey: key) ?? []
         sessions.append((flow.start, flow.summary))
         sessions.removeAll { flow.start - $0.0 > settings.bruteForceWindow }
         if sessions.count > 10_000 { sessions.removeFirst(sessions.count - 10_000) }
@@ -161,13 +290,15 @@ extension TrafficAnalyzer {
         guard !flow.responder.isLocal, flow.responderPort != 53, flow.responderPort != 123 else { return }
         let key = BeaconKey(source: flow.originator, destination: flow.responder, port: flow.responderPort, transport: flow.transport)
         stateEvicted += Self.bound(&beacons, adding: key, limit: settings.trackedHosts)
-        var series = beacons[key, default: BeaconSeries()]
-        series.starts.append(flow.start)
-        series.count += 1
-        if series.evidence.count < NetworkAlert.evidenceLimit { series.evidence.append(flow.summary) }
-        // Enough for the test; older starts say nothing the recent ones do not.
-        if series.starts.count > 1024 { series.starts.removeFirst(series.starts.count - 1024) }
-        beacons[key] = series
+        beacons[key, default: BeaconSeries()].add(flow)
+        guard let series = beacons[key] else { return }
+        // Judged while the traffic runs, so a collector raises the alert while the device is still beaconing: first
+        // once there are enough intervals, then whenever a quarter of the kept starts (at least the minimum number of
+        // intervals) are new. The sort then costs O(log n) a flow, amortised.
+        let step = Swift.max(settings.beaconMinimumIntervals, series.starts.count / 4)
+        guard series.starts.count > settings.beaconMinimumIntervals, series.count - series.judgedAt >= step else { return }
+        beacons[key]?.judgedAt = series.count
+        evaluateBeacon(key)
     }
 
     mutating func evaluateBeacon(_ key: BeaconKey) {
@@ -198,39 +329,64 @@ extension TrafficAnalyzer {
 
     mutating func checkFloods(_ flow: FlowRecord) {
         stateEvicted += Self.bound(&floods, adding: flow.originator, limit: settings.trackedHosts)
-        var window = floods[flow.originator, default: FloodWindow()]
         let failed = Self.failed(flow) ?? false
-        window.events.append((flow.start, flow.responder, flow.responderPort, flow.transport, failed, flow.summary))
-        let horizon = flow.start - settings.floodWindow
-        if let firstKept = window.events.firstIndex(where: { $0.0 >= horizon }), firstKept > 0 { window.events.removeFirst(firstKept) }
-        if window.events.count > 20_000 { window.events.removeFirst(window.events.count - 20_000) }
-        floods[flow.originator] = window
-        let events = window.events
-        let sameDestination = events.filter { $0.1 == flow.responder }
-        let ports = Set(sameDestination.map(\.2))
-        let failedTCP = sameDestination.filter { $0.3 == 6 && $0.4 }
-        if flow.transport == 6, failedTCP.count >= settings.synFloodAttempts, ports.count <= 2 {
-            raise(
-                rule: "ddos.syn-flood", severity: .high, title: "SYN flood towards \(flow.responder)", host: flow.originator, target: flow.responder.description,
-                start: failedTCP.first!.0, end: flow.start,
-                reason: "\(failedTCP.count) unanswered or refused TCP attempts to one host within \(Int(settings.floodWindow)) s",
-                evidence: failedTCP.map(\.5), evidenceCount: failedTCP.count)
+        let event = FloodWindow.Event(time: flow.start, destination: flow.responder, port: flow.responderPort, transport: flow.transport, failed: failed, flow: flow)
+        floods[flow.originator, default: FloodWindow()].add(event, horizon: flow.start - settings.floodWindow, limit: 20_000)
+        // Read only from here on: the window is not changed while this copy of it is held.
+        guard let window = floods[flow.originator], let destination = window.destinations[flow.responder] else { return }
+        if flow.transport == 6, destination.failedTCP.count >= settings.synFloodAttempts, destination.ports.count <= 2 {
+            let count = destination.failedTCP.count
+            let (key, unchanged) = floodAlert(0, "ddos.syn-flood", host: flow.originator, destination: flow.responder, figure: count)
+            let start = destination.failedTCP.first ?? flow.start
+            if !unchanged || !widen(key, start: start, end: flow.start, evidenceCount: count) {
+                raise(
+                    rule: key.rule, severity: .high, title: "SYN flood towards \(flow.responder)", host: flow.originator, target: key.target,
+                    start: start, end: flow.start,
+                    reason: "\(count) unanswered or refused TCP attempts to one host within \(Int(settings.floodWindow)) s",
+                    evidence: wantsEvidence(key)
+                        ? window.events.elements.filter { $0.destination == flow.responder && $0.isFailedTCP }.map(\.flow.summary) : [],
+                    evidenceCount: count)
+            }
         }
-        let udp = sameDestination.filter { $0.3 == 17 }
-        if flow.transport == 17, udp.count >= settings.udpFloodFlows {
-            raise(
-                rule: "ddos.udp-flood", severity: .high, title: "UDP flood towards \(flow.responder)", host: flow.originator, target: flow.responder.description,
-                start: udp.first!.0, end: flow.start, reason: "\(udp.count) UDP conversations with one host within \(Int(settings.floodWindow)) s",
-                evidence: udp.map(\.5), evidenceCount: udp.count)
+        if flow.transport == 17, destination.udp.count >= settings.udpFloodFlows {
+            let count = destination.udp.count
+            let (key, unchanged) = floodAlert(1, "ddos.udp-flood", host: flow.originator, destination: flow.responder, figure: count)
+            let start = destination.udp.first ?? flow.start
+            if !unchanged || !widen(key, start: start, end: flow.start, evidenceCount: count) {
+                raise(
+                    rule: key.rule, severity: .high, title: "UDP flood towards \(flow.responder)", host: flow.originator, target: key.target,
+                    start: start, end: flow.start, reason: "\(count) UDP conversations with one host within \(Int(settings.floodWindow)) s",
+                    evidence: wantsEvidence(key)
+                        ? window.events.elements.filter { $0.destination == flow.responder && $0.transport == 17 }.map(\.flow.summary) : [],
+                    evidenceCount: count)
+            }
         }
-        let fanOut = Set(events.map(\.1))
-        if fanOut.count >= settings.fanOutDestinations {
-            raise(
-                rule: "ddos.fan-out", severity: .medium, title: "Traffic to \(fanOut.count) hosts in \(Int(settings.floodWindow)) s", host: flow.originator,
-                target: "many hosts", start: events.first!.0, end: flow.start,
-                reason: "\(fanOut.count) distinct destinations within \(Int(settings.floodWindow)) s (limit \(settings.fanOutDestinations))",
-                evidence: events.map(\.5), evidenceCount: events.count)
+        let fanOut = window.destinations.count
+        if fanOut >= settings.fanOutDestinations {
+            let events = window.events.count
+            let key = AlertKey(rule: "ddos.fan-out", host: flow.originator, target: "many hosts")
+            let start = window.events.first?.time ?? flow.start
+            let memoryKey = FloodAlertMemory.Key(rule: 2, host: flow.originator, destination: flow.originator)
+            let unchanged = floodAlerts[memoryKey]?.figure == fanOut
+            floodAlerts[memoryKey] = FloodAlertMemory(figure: fanOut, target: key.target)
+            if !unchanged || !widen(key, start: start, end: flow.start, evidenceCount: events) {
+                raise(
+                    rule: key.rule, severity: .medium, title: "Traffic to \(fanOut) hosts in \(Int(settings.floodWindow)) s", host: flow.originator,
+                    target: key.target, start: start, end: flow.start,
+                    reason: "\(fanOut) distinct destinations within \(Int(settings.floodWindow)) s (limit \(settings.fanOutDestinations))",
+                    evidence: wantsEvidence(key) ? window.events.elements.map(\.flow.summary) : [], evidenceCount: events)
+            }
         }
+    }
+
+    /// The alert key of a flood towards one destination (its address written out once), and whether its figure is the
+    /// one the alert was last raised with.
+    private mutating func floodAlert(_ rule: UInt8, _ name: String, host: HostAddress, destination: HostAddress, figure: Int) -> (AlertKey, Bool) {
+        let memoryKey = FloodAlertMemory.Key(rule: rule, host: host, destination: destination)
+        let known = floodAlerts[memoryKey]
+        let target = known?.target ?? destination.description
+        floodAlerts[memoryKey] = FloodAlertMemory(figure: figure, target: target)
+        return (AlertKey(rule: name, host: host, target: target), known?.figure == figure)
     }
 
     // MARK: Volume
@@ -238,7 +394,7 @@ extension TrafficAnalyzer {
     mutating func checkVolume(_ flow: FlowRecord) {
         guard flow.originator.isLocal, !flow.responder.isLocal else { return }
         stateEvicted += Self.bound(&volumes, adding: flow.originator, limit: settings.trackedHosts)
-        var history = volumes[flow.originator] ?? VolumeHistory(bucketStart: flow.start)
+        var history = volumes.removeValue(forKey: flow.originator) ?? VolumeHistory(bucketStart: flow.start)
         let bucket = settings.volumeBucket
         while flow.start >= history.bucketStart + bucket {
             // Close the bucket: judge it against history, then fold it in (empty buckets count as zero).
@@ -273,7 +429,8 @@ extension TrafficAnalyzer {
     mutating func checkNewDestination(_ flow: FlowRecord) {
         guard flow.originator.isLocal, !flow.responder.isLocal, !flow.responder.isMulticastOrBroadcast else { return }
         stateEvicted += Self.bound(&destinations, adding: flow.originator, limit: settings.trackedHosts)
-        var memory = destinations[flow.originator] ?? DestinationMemory(firstSeen: flow.start)
+        // Taken out of the table while it changes, so its known destinations are not copied.
+        var memory = destinations.removeValue(forKey: flow.originator) ?? DestinationMemory(firstSeen: flow.start)
         let isNew = memory.known[flow.responder] == nil
         memory.known[flow.responder] = flow.start
         if memory.known.count > settings.destinationsPerDevice, let oldest = memory.known.min(by: { $0.value < $1.value })?.key {
@@ -285,16 +442,17 @@ extension TrafficAnalyzer {
             rule: "destination.new", severity: .low, title: "New external destinations from \(flow.originator)", host: flow.originator, target: "new destinations",
             start: flow.start, end: flow.start,
             reason: "contacted a destination not seen in its first \(Int(settings.learningPeriod / 3600)) h of observation", evidence: [flow.summary],
-            evidenceCount: (alertCount(rule: "destination.new", host: flow.originator)) + 1)
+            evidenceCount: newDestinationCount(host: flow.originator) + 1)
     }
 
-    func alertCount(rule: String, host: HostAddress) -> Int {
-        currentAlerts.first { $0.rule == rule && $0.host == host }?.evidenceCount ?? 0
+    func newDestinationCount(host: HostAddress) -> Int {
+        alerts[AlertKey(rule: "destination.new", host: host, target: "new destinations")]?.evidenceCount ?? 0
     }
 
     // MARK: Indicators
 
     mutating func checkIndicators(_ flow: FlowRecord) {
+        guard !indicators.isEmpty else { return }
         for (address, other) in [(flow.responder, flow.originator), (flow.originator, flow.responder)] {
             guard let indicator = indicators.match(address) else { continue }
             raise(
