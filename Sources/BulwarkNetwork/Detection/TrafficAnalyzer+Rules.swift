@@ -38,7 +38,42 @@ struct ScanState: Sendable {
 
         var earliest: Double? { expiry.top?.time }
 
-        mutating func add(_ target: Target, time: Double, failed: Bool, flow: FlowRecord, window: Double) {
+        /// What the scan rule needs after an attempt: the counts, the window, whether the alert's text would be the
+        /// same as when it was last raised, and the target as text.
+        struct Judgement {
+            var failures: Int
+            var targets: Int
+            var p: Double
+            var earliest: Double
+            var latest: Double
+            var unchanged: Bool
+            var label: String
+        }
+
+        /// Adds an attempt; for a failed one that brings the failures to `minimumFailures`, the judgement (with the
+        /// binomial tail at `benignFailureRate`, computed again only when the counts changed).
+        mutating func add(
+            _ target: Target, time: Double, failed: Bool, flow: FlowRecord, window: Double, minimumFailures: Int, benignFailureRate: Double,
+            label makeLabel: () -> String
+        ) -> Judgement? {
+            add(target, time: time, failed: failed, flow: flow, window: window)
+            guard failed, failures >= minimumFailures else { return nil }
+            let n = targets.count
+            let p: Double
+            if let tail, tail.failures == failures, tail.targets == n {
+                p = tail.p
+            } else {
+                p = SignificanceTest.binomialUpperTail(successes: failures, trials: n, probability: benignFailureRate)
+                tail = (failures, n, p)
+            }
+            let unchanged = raised.map { $0.failures == failures && $0.targets == n } ?? false
+            raised = (failures, n)
+            let text = label ?? makeLabel()
+            label = text
+            return Judgement(failures: failures, targets: n, p: p, earliest: earliest ?? 0, latest: latest, unchanged: unchanged, label: text)
+        }
+
+        private mutating func add(_ target: Target, time: Double, failed: Bool, flow: FlowRecord, window: Double) {
             if let known = targets[target] {
                 if !known.succeeded, !failed {
                     targets[target]?.succeeded = true
@@ -88,11 +123,16 @@ struct BeaconSeries: Sendable {
     /// Enough for the test; older starts say nothing the recent ones do not.
     static let limit = 1024
 
-    mutating func add(_ flow: FlowRecord) {
+    /// Adds a connection; `true` when the series is due to be judged: once it holds more than `minimumIntervals`
+    /// starts, and again whenever a quarter of the kept starts (at least `minimumIntervals`) are new.
+    mutating func add(_ flow: FlowRecord, minimumIntervals: Int) -> Bool {
         // Past the limit the oldest start is overwritten in place (a ring), not shifted out.
         if starts.count < Self.limit { starts.append(flow.start) } else { starts[count % Self.limit] = flow.start }
         count += 1
         if evidence.count < NetworkAlert.evidenceLimit { evidence.append(flow.summary) }
+        guard starts.count > minimumIntervals, count - judgedAt >= Swift.max(minimumIntervals, starts.count / 4) else { return false }
+        judgedAt = count
+        return true
     }
 }
 
@@ -136,28 +176,56 @@ struct FloodWindow: Sendable {
     private(set) var events = ArrivalQueue<Event>()
     private(set) var destinations: [HostAddress: Destination] = [:]
 
-    /// Adds a flow, then drops what arrived before the first flow that started within the window, and the oldest past `limit`.
-    mutating func add(_ event: Event, horizon: Double, limit: Int) {
+    /// The window's figures after a flow was added, as the rules read them.
+    struct Figures {
+        /// Failed TCP attempts and UDP flows to the flow's destination, with the start of the first of each.
+        var failedTCP = 0
+        var firstFailedTCP: Double?
+        var udp = 0
+        var firstUDP: Double?
+        /// Ports of the flow's destination.
+        var ports = 0
+        var destinations = 0
+        var events = 0
+        var firstTime: Double?
+    }
+
+    /// Adds a flow, then drops what arrived before the first flow that started within the window, and the oldest past
+    /// `limit`.
+    mutating func add(_ event: Event, horizon: Double, limit: Int) -> Figures {
         events.append(event)
         destinations[event.destination, default: Destination()].count(event)
         while let first = events.first, first.time < horizon { dropOldest() }
         while events.count > limit { dropOldest() }
+        var figures = Figures(destinations: destinations.count, events: events.count, firstTime: events.first?.time)
+        // The flow just added is never dropped, so its destination is still counted.
+        if let destination = destinations[event.destination] {
+            figures.failedTCP = destination.failedTCP.count
+            figures.firstFailedTCP = destination.failedTCP.first
+            figures.udp = destination.udp.count
+            figures.firstUDP = destination.udp.first
+            figures.ports = destination.ports.count
+        }
+        return figures
     }
 
     private mutating func dropOldest() {
         let event = events.removeFirst()
-        guard var destination = destinations.removeValue(forKey: event.destination) else { return }
-        destination.events -= 1
-        guard destination.events > 0 else { return }
-        if let left = destination.ports[event.port], left > 1 { destination.ports[event.port] = left - 1 } else { destination.ports[event.port] = nil }
-        if event.isFailedTCP { destination.failedTCP.removeFirst() }
-        if event.transport == 17 { destination.udp.removeFirst() }
-        destinations[event.destination] = destination
+        if destinations[event.destination]?.uncount(event) == 0 { destinations[event.destination] = nil }
     }
 
 }
 
 extension FloodWindow.Destination {
+    /// Takes the window's oldest event out of the counts; the events left.
+    fileprivate mutating func uncount(_ event: FloodWindow.Event) -> Int {
+        events -= 1
+        if let left = ports[event.port], left > 1 { ports[event.port] = left - 1 } else { ports[event.port] = nil }
+        if event.isFailedTCP { failedTCP.removeFirst() }
+        if event.transport == 17 { udp.removeFirst() }
+        return events
+    }
+
     fileprivate mutating func count(_ event: FloodWindow.Event) {
         events += 1
         ports[event.port, default: 0] += 1
@@ -207,55 +275,41 @@ extension TrafficAnalyzer {
     mutating func checkScans(_ flow: FlowRecord) {
         guard flow.transport == 6 || flow.transport == 17, let failed = Self.failed(flow), !flow.responder.isMulticastOrBroadcast else { return }
         let window = settings.scanWindow
+        let minimum = settings.scanMinimumFailures
+        let rate = settings.benignFailureRate
         let hKey = ScanState.HorizontalKey(source: flow.originator, port: flow.responderPort, transport: flow.transport)
         stateEvicted += Self.bound(&scans.horizontal, adding: hKey, limit: settings.trackedHosts)
-        scans.horizontal[hKey, default: .init()].add(flow.responder, time: flow.start, failed: failed, flow: flow, window: window)
+        let horizontal = scans.horizontal[hKey, default: .init()].add(
+            flow.responder, time: flow.start, failed: failed, flow: flow, window: window, minimumFailures: minimum, benignFailureRate: rate
+        ) { "port \(flow.responderPort)/\(flow.transportName)" }
         let vKey = ScanState.VerticalKey(source: flow.originator, destination: flow.responder)
         stateEvicted += Self.bound(&scans.vertical, adding: vKey, limit: settings.trackedHosts)
-        scans.vertical[vKey, default: .init()].add(flow.responderPort, time: flow.start, failed: failed, flow: flow, window: window)
-        guard failed else { return }
-        if let attempts = scans.horizontal[hKey], attempts.failures >= settings.scanMinimumFailures {
-            let label = attempts.label ?? "port \(flow.responderPort)/\(flow.transportName)"
-            let p = scanTail(attempts)
-            scans.horizontal[hKey]?.label = label
-            scans.horizontal[hKey]?.tail = (attempts.failures, attempts.targets.count, p)
-            scans.horizontal[hKey]?.raised = (attempts.failures, attempts.targets.count)
-            judgeScan(attempts, p: p, rule: "scan.horizontal", host: flow.originator, target: label, unit: "hosts")
-        }
-        if let attempts = scans.vertical[vKey], attempts.failures >= settings.scanMinimumFailures {
-            let label = attempts.label ?? flow.responder.description
-            let p = scanTail(attempts)
-            scans.vertical[vKey]?.label = label
-            scans.vertical[vKey]?.tail = (attempts.failures, attempts.targets.count, p)
-            scans.vertical[vKey]?.raised = (attempts.failures, attempts.targets.count)
-            judgeScan(attempts, p: p, rule: "scan.vertical", host: flow.originator, target: label, unit: "ports")
-        }
+        let vertical = scans.vertical[vKey, default: .init()].add(
+            flow.responderPort, time: flow.start, failed: failed, flow: flow, window: window, minimumFailures: minimum, benignFailureRate: rate
+        ) { flow.responder.description }
+        if let horizontal { judgeScan(horizontal, rule: "scan.horizontal", host: flow.originator, unit: "hosts", table: \.scans.horizontal, key: hKey) }
+        if let vertical { judgeScan(vertical, rule: "scan.vertical", host: flow.originator, unit: "ports", table: \.scans.vertical, key: vKey) }
     }
 
-    /// The chance that a benign host fails this often, computed again only when the counts changed.
-    private func scanTail<T>(_ attempts: ScanState.Attempts<T>) -> Double {
-        let k = attempts.failures
-        let n = attempts.targets.count
-        if let tail = attempts.tail, tail.failures == k, tail.targets == n { return tail.p }
-        return SignificanceTest.binomialUpperTail(successes: k, trials: n, probability: settings.benignFailureRate)
-    }
-
-    private mutating func judgeScan<T>(_ attempts: ScanState.Attempts<T>, p: Double, rule: String, host: HostAddress, target: String, unit: String) {
-        let k = attempts.failures
-        let n = attempts.targets.count
+    private mutating func judgeScan<K: Hashable, T>(
+        _ judgement: ScanState.Attempts<T>.Judgement, rule: String, host: HostAddress, unit: String,
+        table: KeyPath<TrafficAnalyzer, [K: ScanState.Attempts<T>]>, key attemptsKey: K
+    ) {
+        let k = judgement.failures
+        let n = judgement.targets
+        let target = judgement.label
         let key = AlertKey(rule: rule, host: host, target: target)
-        let start = attempts.earliest ?? 0
-        let end = attempts.latest
         // The same counts give the same reason and severity: only the window can grow.
-        if let raised = attempts.raised, raised.failures == k, raised.targets == n, widen(key, start: start, end: end, evidenceCount: k) { return }
+        if judgement.unchanged, widen(key, start: judgement.earliest, end: judgement.latest, evidenceCount: k) { return }
         var evidence: [String] = []
-        if wantsEvidence(key) {
+        if wantsEvidence(key), let attempts = self[keyPath: table][attemptsKey] {
             evidence = attempts.targets.values.filter { !$0.succeeded }.sorted { $0.time < $1.time }.map(\.flow.summary)
         }
         let kind = rule == "scan.horizontal" ? "Horizontal scan of \(target)" : "Vertical scan of \(target)"
         raise(
-            rule: rule, severity: p <= settings.scanSignificance ? .medium : .low, title: kind, host: host, target: target, start: start, end: end,
-            reason: "\(k) of \(n) \(unit) contacted within \(Int(settings.scanWindow)) s did not answer or refused; a benign host would fail this often with probability \(Self.format(p))",
+            rule: rule, severity: judgement.p <= settings.scanSignificance ? .medium : .low, title: kind, host: host, target: target,
+            start: judgement.earliest, end: judgement.latest,
+            reason: "\(k) of \(n) \(unit) contacted within \(Int(settings.scanWindow)) s did not answer or refused; a benign host would fail this often with probability \(Self.format(judgement.p))",
             evidence: evidence, evidenceCount: k)
     }
 
@@ -290,15 +344,9 @@ extension TrafficAnalyzer {
         guard !flow.responder.isLocal, flow.responderPort != 53, flow.responderPort != 123 else { return }
         let key = BeaconKey(source: flow.originator, destination: flow.responder, port: flow.responderPort, transport: flow.transport)
         stateEvicted += Self.bound(&beacons, adding: key, limit: settings.trackedHosts)
-        beacons[key, default: BeaconSeries()].add(flow)
-        guard let series = beacons[key] else { return }
-        // Judged while the traffic runs, so a collector raises the alert while the device is still beaconing: first
-        // once there are enough intervals, then whenever a quarter of the kept starts (at least the minimum number of
-        // intervals) are new. The sort then costs O(log n) a flow, amortised.
-        let step = Swift.max(settings.beaconMinimumIntervals, series.starts.count / 4)
-        guard series.starts.count > settings.beaconMinimumIntervals, series.count - series.judgedAt >= step else { return }
-        beacons[key]?.judgedAt = series.count
-        evaluateBeacon(key)
+        // Judged while the traffic runs, so a collector raises the alert while the device is still beaconing; judging
+        // only when a quarter of the series is new keeps the sort at O(log n) a flow, amortised.
+        if beacons[key, default: BeaconSeries()].add(flow, minimumIntervals: settings.beaconMinimumIntervals) { evaluateBeacon(key) }
     }
 
     mutating func evaluateBeacon(_ key: BeaconKey) {
@@ -331,41 +379,40 @@ extension TrafficAnalyzer {
         stateEvicted += Self.bound(&floods, adding: flow.originator, limit: settings.trackedHosts)
         let failed = Self.failed(flow) ?? false
         let event = FloodWindow.Event(time: flow.start, destination: flow.responder, port: flow.responderPort, transport: flow.transport, failed: failed, flow: flow)
-        floods[flow.originator, default: FloodWindow()].add(event, horizon: flow.start - settings.floodWindow, limit: 20_000)
-        // Read only from here on: the window is not changed while this copy of it is held.
-        guard let window = floods[flow.originator], let destination = window.destinations[flow.responder] else { return }
-        if flow.transport == 6, destination.failedTCP.count >= settings.synFloodAttempts, destination.ports.count <= 2 {
-            let count = destination.failedTCP.count
+        let figures = floods[flow.originator, default: FloodWindow()].add(event, horizon: flow.start - settings.floodWindow, limit: 20_000)
+        // The window's flows are read only for the evidence of an alert that still takes some.
+        func evidence(_ key: AlertKey, _ include: (FloodWindow.Event) -> Bool) -> [String] {
+            guard wantsEvidence(key), let window = floods[flow.originator] else { return [] }
+            return window.events.elements.filter(include).map(\.flow.summary)
+        }
+        if flow.transport == 6, figures.failedTCP >= settings.synFloodAttempts, figures.ports <= 2 {
+            let count = figures.failedTCP
             let (key, unchanged) = floodAlert(0, "ddos.syn-flood", host: flow.originator, destination: flow.responder, figure: count)
-            let start = destination.failedTCP.first ?? flow.start
+            let start = figures.firstFailedTCP ?? flow.start
             if !unchanged || !widen(key, start: start, end: flow.start, evidenceCount: count) {
                 raise(
                     rule: key.rule, severity: .high, title: "SYN flood towards \(flow.responder)", host: flow.originator, target: key.target,
                     start: start, end: flow.start,
                     reason: "\(count) unanswered or refused TCP attempts to one host within \(Int(settings.floodWindow)) s",
-                    evidence: wantsEvidence(key)
-                        ? window.events.elements.filter { $0.destination == flow.responder && $0.isFailedTCP }.map(\.flow.summary) : [],
-                    evidenceCount: count)
+                    evidence: evidence(key) { $0.destination == flow.responder && $0.isFailedTCP }, evidenceCount: count)
             }
         }
-        if flow.transport == 17, destination.udp.count >= settings.udpFloodFlows {
-            let count = destination.udp.count
+        if flow.transport == 17, figures.udp >= settings.udpFloodFlows {
+            let count = figures.udp
             let (key, unchanged) = floodAlert(1, "ddos.udp-flood", host: flow.originator, destination: flow.responder, figure: count)
-            let start = destination.udp.first ?? flow.start
+            let start = figures.firstUDP ?? flow.start
             if !unchanged || !widen(key, start: start, end: flow.start, evidenceCount: count) {
                 raise(
                     rule: key.rule, severity: .high, title: "UDP flood towards \(flow.responder)", host: flow.originator, target: key.target,
                     start: start, end: flow.start, reason: "\(count) UDP conversations with one host within \(Int(settings.floodWindow)) s",
-                    evidence: wantsEvidence(key)
-                        ? window.events.elements.filter { $0.destination == flow.responder && $0.transport == 17 }.map(\.flow.summary) : [],
-                    evidenceCount: count)
+                    evidence: evidence(key) { $0.destination == flow.responder && $0.transport == 17 }, evidenceCount: count)
             }
         }
-        let fanOut = window.destinations.count
+        let fanOut = figures.destinations
         if fanOut >= settings.fanOutDestinations {
-            let events = window.events.count
+            let events = figures.events
             let key = AlertKey(rule: "ddos.fan-out", host: flow.originator, target: "many hosts")
-            let start = window.events.first?.time ?? flow.start
+            let start = figures.firstTime ?? flow.start
             let memoryKey = FloodAlertMemory.Key(rule: 2, host: flow.originator, destination: flow.originator)
             let unchanged = floodAlerts[memoryKey]?.figure == fanOut
             floodAlerts[memoryKey] = FloodAlertMemory(figure: fanOut, target: key.target)
@@ -374,7 +421,7 @@ extension TrafficAnalyzer {
                     rule: key.rule, severity: .medium, title: "Traffic to \(fanOut) hosts in \(Int(settings.floodWindow)) s", host: flow.originator,
                     target: key.target, start: start, end: flow.start,
                     reason: "\(fanOut) distinct destinations within \(Int(settings.floodWindow)) s (limit \(settings.fanOutDestinations))",
-                    evidence: wantsEvidence(key) ? window.events.elements.map(\.flow.summary) : [], evidenceCount: events)
+                    evidence: evidence(key) { _ in true }, evidenceCount: events)
             }
         }
     }

@@ -147,7 +147,8 @@ public struct TrafficAnalyzer: Sendable {
 
     /// Keeps a per-host table within ``DetectionSettings/trackedHosts`` by dropping an arbitrary old entry.
     static func bound<Key: Hashable, Value>(_ table: inout [Key: Value], adding key: Key, limit: Int) -> Int {
-        guard table[key] == nil, table.count >= limit, let victim = table.keys.first else { return 0 }
+        // The count first: below the limit, as nearly always, no lookup is needed.
+        guard table.count >= limit, table[key] == nil, let victim = table.keys.first else { return 0 }
         table[victim] = nil
         return 1
     }

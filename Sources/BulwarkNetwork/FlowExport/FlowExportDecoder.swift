@@ -313,6 +313,7 @@ public struct FlowExportDecoder: Sendable {
         }
         let minimum = Swift.max(template.minimumRecordLength, 1)
         let fields = template.fields
+        let boot = bootTimes[domain]
         // Where each field of the current record starts and how long it is: one allocation a set, none a record.
         var offsets = [Int](repeating: 0, count: fields.count)
         var lengths = [Int](repeating: 0, count: fields.count)
@@ -344,7 +345,7 @@ public struct FlowExportDecoder: Sendable {
             }
             records += 1
             let record = flowRecord(
-                RecordFields(body: body, offsets: offsets, lengths: lengths, layout: template.layout), domain: domain, exportTime: exportTime,
+                RecordFields(body: body, offsets: offsets, lengths: lengths, layout: template.layout), boot: boot, exportTime: exportTime,
                 source: .exportRecord(message: place.message, set: place.word, offset: place.offset, index: index))
             if let record { emit(record) }
         }
@@ -383,7 +384,8 @@ public struct FlowExportDecoder: Sendable {
         }
     }
 
-    private func flowRecord(_ values: RecordFields, domain: Domain, exportTime: UInt32, source: FlowRecord.Source) -> FlowRecord? {
+    /// `boot` is the exporter's boot time (v9), for times given as its uptime.
+    private func flowRecord(_ values: RecordFields, boot: Double?, exportTime: UInt32, source: FlowRecord.Source) -> FlowRecord? {
         guard let originator = values.address(.sourceIPv4, .sourceIPv6), let responder = values.address(.destinationIPv4, .destinationIPv6) else {
             return nil
         }
@@ -396,10 +398,10 @@ public struct FlowExportDecoder: Sendable {
         let endSeconds = values.number(.flowEndSeconds)
         if let ms = startMilliseconds { start = Double(ms) / 1000 } else if let s = startSeconds { start = Double(s) }
         if let ms = endMilliseconds { end = Double(ms) / 1000 } else if let s = endSeconds { end = Double(s) }
-        if startMilliseconds == nil, startSeconds == nil, let first = values.number(.flowStartSysUpTime), let boot = bootTimes[domain] {
+        if startMilliseconds == nil, startSeconds == nil, let first = values.number(.flowStartSysUpTime), let boot {
             start = boot + Double(first) / 1000
         }
-        if endMilliseconds == nil, endSeconds == nil, let last = values.number(.flowEndSysUpTime), let boot = bootTimes[domain] {
+        if endMilliseconds == nil, endSeconds == nil, let last = values.number(.flowEndSysUpTime), let boot {
             end = boot + Double(last) / 1000
         }
         var record = FlowRecord(
