@@ -30,8 +30,11 @@ import Testing
         let device = try await world.store.device(serial: "ALPHA-0003", organisation: nil, for: alpha)
         try await world.store.record(
             [
-                Self.alert("scan.horizontal", .medium, at: "2026-11-19T08:00:00Z", device: device, organisation: world.alpha.id, title: "Horizontal scan of port 23/tcp"),
-                Self.alert("c2.beacon", .high, at: "2026-11-19T10:00:00Z", device: device, organisation: world.alpha.id, title: "Periodic connections"),
+                Self.alert(
+                    "scan.horizontal", .medium, at: "2026-11-19T08:00:00Z", device: device, organisation: world.alpha.id,
+                    title: "Horizontal scan of port 23/tcp"),
+                Self.alert(
+                    "c2.beacon", .high, at: "2026-11-19T10:00:00Z", device: device, organisation: world.alpha.id, title: "Periodic connections"),
                 Self.alert("c2.beacon", .high, at: "2026-11-19T12:00:00Z", device: device, organisation: world.alpha.id, title: "Periodic <again>"),
             ], by: alpha, origin: .commandLine)
         let bravo = try await world.store.systemPrincipal(for: world.bravo)

@@ -64,8 +64,8 @@ struct AlertTimeline {
     func svg(width: Int = 720) -> String {
         let lanes = self.lanes
         let height = Swift.max(1, lanes.count) * Self.laneHeight + Self.axisHeight
-        var svg =
-            "<svg class=\"chart timeline\" role=\"img\" aria-label=\"\(BarChart.escape(title))\" viewBox=\"0 0 \(width) \(height)\" width=\"\(width)\" height=\"\(height)\" xmlns=\"http://www.w3.org/2000/svg\">"
+        var svg = "<svg class=\"chart timeline\" role=\"img\" aria-label=\"\(BarChart.escape(title))\" viewBox=\"0 0 \(width) \(height)\""
+        svg += " width=\"\(width)\" height=\"\(height)\" xmlns=\"http://www.w3.org/2000/svg\">"
         svg += "<title>\(BarChart.escape(title))</title>"
         guard let span else { return svg + "</svg>" }
         let axisY = lanes.count * Self.laneHeight + 6
