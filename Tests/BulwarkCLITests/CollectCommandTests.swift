@@ -236,6 +236,59 @@ extension NetworkProcessTests {
         #expect(summary["alerts"] as? Int == 1)
     }
 
+    /// A NetFlow v5 message of one TCP connection a minute from 10.0.0.7 to 198.51.100.20:443, `count` of them from `first`.
+    static func beacon(sequence: UInt32, first: Int, count: Int) -> [UInt8] {
+        var bytes: [UInt8] = []
+        func u16(_ v: UInt16) { bytes += [UInt8(v >> 8), UInt8(v & 0xFF)] }
+        func u32(_ v: UInt32) { bytes += [UInt8(v >> 24), UInt8((v >> 16) & 0xFF), UInt8((v >> 8) & 0xFF), UInt8(v & 0xFF)] }
+        u16(5)
+        u16(UInt16(count))
+        u32(10_000_000)  // exporter uptime, ms
+        u32(1_700_000_000)
+        u32(0)
+        u32(sequence)
+        u32(0)
+        for k in first..<(first + count) {
+            u32(0x0A00_0007)
+            u32(0xC633_6414)
+            u32(0)
+            u32(0)
+            u32(4)
+            u32(400)
+            u32(UInt32(k) * 60_000)  // first packet, ms of uptime: one a minute
+            u32(UInt32(k) * 60_000 + 800)
+            u16(UInt16(40_000 + k))
+            u16(443)
+            bytes += [0, 0x1B, 6, 0]  // SYN, PSH, ACK: an established connection
+            bytes += [UInt8](repeating: 0, count: 8)
+        }
+        return bytes
+    }
+
+    @Test func raisesABeaconWhileCollectingNotOnlyWhenStopped() throws {
+        let collector = try CollectorProcess.start()
+        // 21 connections make the 20 intervals the rule needs; 30 more follow.
+        try UDPSender.send([Self.beacon(sequence: 0, first: 0, count: 21)], to: collector.port)
+        var seen = ""
+        for _ in 0..<600 where !seen.contains("c2.beacon") {
+            usleep(50_000)
+            seen = (try? String(contentsOf: collector.output, encoding: .utf8)) ?? ""
+        }
+        #expect(collector.process.isRunning, "the collector is still running when the beacon alert is read")
+        let early = seen.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let alert = try #require(early.compactMap { $0["alert"] as? [String: Any] }.first { $0["rule"] as? String == "c2.beacon" })
+        #expect(alert["host"] as? String == "10.0.0.7")
+        #expect(alert["target"] as? String == "198.51.100.20:443")
+        #expect(alert["evidenceCount"] as? Int == 21)
+        try UDPSender.send([Self.beacon(sequence: 21, first: 21, count: 30)], to: collector.port)
+        let (lines, status, stderr) = collector.stop()
+        #expect(status == 0, "\(stderr)")
+        #expect(lines.compactMap { ($0["alert"] as? [String: Any])?["rule"] as? String } == ["c2.beacon"], "reported once, when it first fired")
+        let summary = try #require(lines.last?["summary"] as? [String: Any])
+        #expect((summary["counters"] as? [String: Any])?["records"] as? Int == 51)
+        #expect(summary["alerts"] as? Int == 1)
+    }
+
     @Test func storesTheAlertsAsFindingsOfTheOrganisation() throws {
         let cli = BulwarkProcess.make()
         defer { cli.remove() }

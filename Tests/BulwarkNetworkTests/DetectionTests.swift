@@ -114,6 +114,24 @@ import Testing
         #expect(local.finish().isEmpty, "periodic polling of a local hub is not a beacon")
     }
 
+    @Test func beaconIsRaisedWhileFlowsArriveNotOnlyAtTheEnd() {
+        var analyzer = TrafficAnalyzer()
+        let minimum = DetectionSettings().beaconMinimumIntervals
+        // One connection fewer than the rule needs: nothing yet, and no early guess.
+        for k in 0..<minimum { analyzer.observe(Self.flow(1_000 + Double(k) * 60, to: "198.51.100.9", port: 443)) }
+        #expect(analyzer.alertCount == 0)
+        analyzer.observe(Self.flow(1_000 + Double(minimum) * 60, to: "198.51.100.9", port: 443))
+        #expect(analyzer.currentAlerts.map(\.rule) == ["c2.beacon"], "judged on arrival of the flow that completes the series")
+        #expect(analyzer.currentAlerts.first?.evidenceCount == minimum + 1)
+        #expect(analyzer.currentAlerts.first?.reason.hasPrefix("\(minimum + 1) connections every 60.0 s") == true)
+        // Judged again once a quarter of the series (at least the minimum) is new, widening the same alert.
+        for k in (minimum + 1)..<(2 * minimum + 1) { analyzer.observe(Self.flow(1_000 + Double(k) * 60, to: "198.51.100.9", port: 443)) }
+        #expect(analyzer.alertCount == 1)
+        #expect(analyzer.currentAlerts.first?.evidenceCount == 2 * minimum + 1)
+        #expect(analyzer.currentAlerts.first?.windowEnd == 1_000 + Double(2 * minimum) * 60)
+        #expect(analyzer.finish().map(\.evidenceCount) == [2 * minimum + 1])
+    }
+
     @Test func telnetBruteForceNeedsFiveSessionsInTenMinutes() {
         var analyzer = TrafficAnalyzer()
         for k in 0..<4 { analyzer.observe(Self.flow(Double(k) * 200, to: "192.168.1.50", port: 23, service: "telnet")) }

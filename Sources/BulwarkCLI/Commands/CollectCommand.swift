@@ -14,7 +14,7 @@ struct CollectCommand: AsyncParsableCommand {
         discussion: """
             Listens until --duration has passed or SIGINT/SIGTERM arrives, then stops gracefully: what the socket already \
             received is still decoded. Alerts are printed on standard output as JSON lines ({"alert": …}) when they \
-            first fire (beaconing at the end: it needs the whole series); the last line is {"summary": …} with the \
+            first fire (beaconing once a host has made enough periodic connections, and again on everything at the stop); the last line is {"summary": …} with the \
             counters (datagrams, records, flows, packets, bytes, drops, template errors, sequence gaps, bad input).
 
             The socket is read on its own thread into a bounded queue: when the decoder falls behind, datagrams are \

@@ -32,6 +32,9 @@ public struct FlowCollector: Sendable {
     public private(set) var decoder: FlowExportDecoder
     public private(set) var analyzer: TrafficAnalyzer
     private var reportedAlerts = 0
+    private var batch: [FlowRecord] = []
+    /// The last exporter and the start of its messages' place, so the address is not written out for every datagram.
+    private var lastExporter: (address: HostAddress?, prefix: String) = (nil, "")
 
     public init(decoder: FlowExportDecoder = FlowExportDecoder(), analyzer: TrafficAnalyzer = TrafficAnalyzer()) {
         self.decoder = decoder
@@ -42,14 +45,19 @@ public struct FlowCollector: Sendable {
     /// first time.
     public mutating func receive(_ datagram: ArraySlice<UInt8>, from exporter: HostAddress) -> [NetworkAlert] {
         counters.datagrams += 1
-        var batch: [FlowRecord] = []
-        decoder.decode(datagram, exporter: exporter, place: "exporter \(exporter) message \(counters.datagrams)") { batch.append($0) }
+        if exporter != lastExporter.address { lastExporter = (exporter, "exporter \(exporter) message ") }
+        // The buffer is reused from one datagram to the next; it is taken out of `self` while the decoder fills it.
+        var batch = self.batch
+        self.batch = []
+        batch.removeAll(keepingCapacity: true)
+        decoder.decode(datagram, exporter: exporter, place: lastExporter.prefix + String(counters.datagrams)) { batch.append($0) }
         for flow in batch {
             counters.flows += 1
             counters.packets &+= flow.originatorPackets &+ flow.responderPackets
             counters.bytes &+= flow.originatorBytes &+ flow.responderBytes
             analyzer.observe(flow)
         }
+        self.batch = batch
         refreshFromDecoder()
         return newAlerts()
     }
@@ -57,7 +65,7 @@ public struct FlowCollector: Sendable {
     /// Records datagrams the receive side dropped.
     public mutating func countDrops(_ total: Int) { counters.drops = Swift.max(counters.drops, total) }
 
-    /// Evaluates the rules that need the whole series (beaconing) and returns the alerts not reported before.
+    /// Judges every beacon series once more on all it holds and returns the alerts not reported before.
     public mutating func finish() -> [NetworkAlert] {
         _ = analyzer.finish()
         return newAlerts()

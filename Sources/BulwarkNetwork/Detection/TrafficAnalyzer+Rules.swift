@@ -1,39 +1,6 @@
 import BulwarkCore
 import Foundation
 
-struct ScanState: Sendable {
-    struct HorizontalKey: Hashable {
-        var source: HostAddress
-        var port: UInt16
-        var transport: UInt8
-    }
-
-    struct VerticalKey: Hashable {
-        var source: HostAddress
-        var destination: HostAddress
-    }
-
-    /// Per target: first attempt time, whether any attempt succeeded, and the first flow's description.
-    struct Attempts: Sendable {
-        var targets: [String: (time: Double, succeeded: Bool, evidence: String)] = [:]
-
-        mutating func add(_ target: String, time: Double, failed: Bool, evidence: String, window: Double) {
-            if var known = targets[target] {
-                known.succeeded = known.succeeded || !failed
-                targets[target] = known
-            } else {
-                targets[target] = (time, !failed, evidence)
-            }
-            if targets.count > 4096 || targets.values.contains(where: { time - $0.time > window }) {
-                targets = targets.filter { time - $0.value.time <= window }
-            }
-        }
-    }
-
-    var horizontal: [HorizontalKey: Attempts] = [:]
-    var vertical: [VerticalKey: Attempts] = [:]
-}
-
 struct BruteForceKey: Hashable {
     var source: HostAddress
     var destination: HostAddress
@@ -49,14 +16,27 @@ struct BeaconKey: Hashable {
 }
 
 struct BeaconSeries: Sendable {
+    /// The latest connection starts, at most ``limit``, in no particular order (the rule sorts them).
     var starts: [Double] = []
     var evidence: [String] = []
     var count = 0
-}
+    /// `count` when the series was last judged.
+    var judgedAt = 0
 
-struct FloodWindow: Sendable {
-    /// (time, destination, port, transport, failed) of recent flows, oldest first.
-    var events: [(Double, HostAddress, UInt16, UInt8, Bool, String)] = []
+    /// Enough for the test; older starts say nothing the recent ones do not.
+    static let limit = 1024
+
+    /// Adds a connection; `true` when the series is due to be judged: once it holds more than `minimumIntervals`
+    /// starts, and again whenever a quarter of the kept starts (at least `minimumIntervals`) are new.
+    mutating func add(_ flow: FlowRecord, minimumIntervals: Int) -> Bool {
+        // Past the limit the oldest start is overwritten in place (a ring), not shifted out.
+        if starts.count < Self.limit { starts.append(flow.start) } else { starts[count % Self.limit] = flow.start }
+        count += 1
+        if evidence.count < NetworkAlert.evidenceLimit { evidence.append(flow.summary) }
+        guard starts.count > minimumIntervals, count - judgedAt >= Swift.max(minimumIntervals, starts.count / 4) else { return false }
+        judgedAt = count
+        return true
+    }
 }
 
 struct DNSKey: Hashable {
@@ -90,7 +70,7 @@ extension TrafficAnalyzer {
         case .established: return false
         case .unknown:
             // A bidirectional UDP record with nothing back is an unanswered probe; one-way exports cannot say.
-            guard flow.transport == 17, flow.responderBytes == 0, flow.originatorPackets > 0, !flow.origin.contains("record") else { return nil }
+            guard flow.transport == 17, flow.responderBytes == 0, flow.originatorPackets > 0, !flow.source.isExportRecord else { return nil }
             return flow.responderPackets == 0 ? true : false
         }
     }
@@ -100,34 +80,41 @@ extension TrafficAnalyzer {
     mutating func checkScans(_ flow: FlowRecord) {
         guard flow.transport == 6 || flow.transport == 17, let failed = Self.failed(flow), !flow.responder.isMulticastOrBroadcast else { return }
         let window = settings.scanWindow
+        let minimum = settings.scanMinimumFailures
+        let rate = settings.benignFailureRate
         let hKey = ScanState.HorizontalKey(source: flow.originator, port: flow.responderPort, transport: flow.transport)
         stateEvicted += Self.bound(&scans.horizontal, adding: hKey, limit: settings.trackedHosts)
-        scans.horizontal[hKey, default: .init()].add(flow.responder.description, time: flow.start, failed: failed, evidence: flow.summary, window: window)
+        let horizontal = scans.horizontal[hKey, default: .init()].add(
+            flow.responder, time: flow.start, failed: failed, flow: flow, window: window, minimumFailures: minimum, benignFailureRate: rate
+        ) { "port \(flow.responderPort)/\(flow.transportName)" }
         let vKey = ScanState.VerticalKey(source: flow.originator, destination: flow.responder)
         stateEvicted += Self.bound(&scans.vertical, adding: vKey, limit: settings.trackedHosts)
-        scans.vertical[vKey, default: .init()].add(String(flow.responderPort), time: flow.start, failed: failed, evidence: flow.summary, window: window)
-        if failed {
-            if let attempts = scans.horizontal[hKey] {
-                judgeScan(attempts, rule: "scan.horizontal", host: flow.originator, target: "port \(flow.responderPort)/\(flow.transportName)", unit: "hosts")
-            }
-            if let attempts = scans.vertical[vKey] {
-                judgeScan(attempts, rule: "scan.vertical", host: flow.originator, target: flow.responder.description, unit: "ports")
-            }
-        }
+        let vertical = scans.vertical[vKey, default: .init()].add(
+            flow.responderPort, time: flow.start, failed: failed, flow: flow, window: window, minimumFailures: minimum, benignFailureRate: rate
+        ) { flow.responder.description }
+        if let horizontal { judgeScan(horizontal, rule: "scan.horizontal", host: flow.originator, unit: "hosts", table: \.scans.horizontal, key: hKey) }
+        if let vertical { judgeScan(vertical, rule: "scan.vertical", host: flow.originator, unit: "ports", table: \.scans.vertical, key: vKey) }
     }
 
-    private mutating func judgeScan(_ attempts: ScanState.Attempts, rule: String, host: HostAddress, target: String, unit: String) {
-        let failures = attempts.targets.values.filter { !$0.succeeded }
-        let n = attempts.targets.count
-        let k = failures.count
-        guard k >= settings.scanMinimumFailures else { return }
-        let p = SignificanceTest.binomialUpperTail(successes: k, trials: n, probability: settings.benignFailureRate)
-        let times = attempts.targets.values.map(\.time)
-        let evidence = failures.sorted { $0.time < $1.time }.map(\.evidence)
+    private mutating func judgeScan<K: Hashable, T>(
+        _ judgement: ScanState.Attempts<T>.Judgement, rule: String, host: HostAddress, unit: String,
+        table: KeyPath<TrafficAnalyzer, [K: ScanState.Attempts<T>]>, key attemptsKey: K
+    ) {
+        let k = judgement.failures
+        let n = judgement.targets
+        let target = judgement.label
+        let key = AlertKey(rule: rule, host: host, target: target)
+        // The same counts give the same reason and severity: only the window can grow.
+        if judgement.unchanged, widen(key, start: judgement.earliest, end: judgement.latest, evidenceCount: k) { return }
+        var evidence: [String] = []
+        if wantsEvidence(key), let attempts = self[keyPath: table][attemptsKey] {
+            evidence = attempts.targets.values.filter { !$0.succeeded }.sorted { $0.time < $1.time }.map(\.flow.summary)
+        }
         let kind = rule == "scan.horizontal" ? "Horizontal scan of \(target)" : "Vertical scan of \(target)"
         raise(
-            rule: rule, severity: p <= settings.scanSignificance ? .medium : .low, title: kind, host: host, target: target, start: times.min() ?? 0, end: times.max() ?? 0,
-            reason: "\(k) of \(n) \(unit) contacted within \(Int(settings.scanWindow)) s did not answer or refused; a benign host would fail this often with probability \(Self.format(p))",
+            rule: rule, severity: judgement.p <= settings.scanSignificance ? .medium : .low, title: kind, host: host, target: target,
+            start: judgement.earliest, end: judgement.latest,
+            reason: "\(k) of \(n) \(unit) contacted within \(Int(settings.scanWindow)) s did not answer or refused; a benign host would fail this often with probability \(Self.format(judgement.p))",
             evidence: evidence, evidenceCount: k)
     }
 
@@ -141,7 +128,8 @@ extension TrafficAnalyzer {
         guard flow.transport == 6, let service = flow.service, service == "ssh" || service == "telnet", flow.outcome == .established else { return }
         let key = BruteForceKey(source: flow.originator, destination: flow.responder, port: flow.responderPort, service: service)
         stateEvicted += Self.bound(&bruteForce, adding: key, limit: settings.trackedHosts)
-        var sessions = bruteForce[key, default: []]
+        // Taken out of the table while it changes, so the array is not copied.
+        var sessions = bruteForce.removeValue(forKey: key) ?? []
         sessions.append((flow.start, flow.summary))
         sessions.removeAll { flow.start - $0.0 > settings.bruteForceWindow }
         if sessions.count > 10_000 { sessions.removeFirst(sessions.count - 10_000) }
@@ -161,13 +149,9 @@ extension TrafficAnalyzer {
         guard !flow.responder.isLocal, flow.responderPort != 53, flow.responderPort != 123 else { return }
         let key = BeaconKey(source: flow.originator, destination: flow.responder, port: flow.responderPort, transport: flow.transport)
         stateEvicted += Self.bound(&beacons, adding: key, limit: settings.trackedHosts)
-        var series = beacons[key, default: BeaconSeries()]
-        series.starts.append(flow.start)
-        series.count += 1
-        if series.evidence.count < NetworkAlert.evidenceLimit { series.evidence.append(flow.summary) }
-        // Enough for the test; older starts say nothing the recent ones do not.
-        if series.starts.count > 1024 { series.starts.removeFirst(series.starts.count - 1024) }
-        beacons[key] = series
+        // Judged while the traffic runs, so a collector raises the alert while the device is still beaconing; judging
+        // only when a quarter of the series is new keeps the sort at O(log n) a flow, amortised.
+        if beacons[key, default: BeaconSeries()].add(flow, minimumIntervals: settings.beaconMinimumIntervals) { evaluateBeacon(key) }
     }
 
     mutating func evaluateBeacon(_ key: BeaconKey) {
@@ -198,39 +182,63 @@ extension TrafficAnalyzer {
 
     mutating func checkFloods(_ flow: FlowRecord) {
         stateEvicted += Self.bound(&floods, adding: flow.originator, limit: settings.trackedHosts)
-        var window = floods[flow.originator, default: FloodWindow()]
         let failed = Self.failed(flow) ?? false
-        window.events.append((flow.start, flow.responder, flow.responderPort, flow.transport, failed, flow.summary))
-        let horizon = flow.start - settings.floodWindow
-        if let firstKept = window.events.firstIndex(where: { $0.0 >= horizon }), firstKept > 0 { window.events.removeFirst(firstKept) }
-        if window.events.count > 20_000 { window.events.removeFirst(window.events.count - 20_000) }
-        floods[flow.originator] = window
-        let events = window.events
-        let sameDestination = events.filter { $0.1 == flow.responder }
-        let ports = Set(sameDestination.map(\.2))
-        let failedTCP = sameDestination.filter { $0.3 == 6 && $0.4 }
-        if flow.transport == 6, failedTCP.count >= settings.synFloodAttempts, ports.count <= 2 {
-            raise(
-                rule: "ddos.syn-flood", severity: .high, title: "SYN flood towards \(flow.responder)", host: flow.originator, target: flow.responder.description,
-                start: failedTCP.first!.0, end: flow.start,
-                reason: "\(failedTCP.count) unanswered or refused TCP attempts to one host within \(Int(settings.floodWindow)) s",
-                evidence: failedTCP.map(\.5), evidenceCount: failedTCP.count)
+        let event = FloodWindow.Event(time: flow.start, destination: flow.responder, port: flow.responderPort, transport: flow.transport, failed: failed, flow: flow)
+        let figures = floods[flow.originator, default: FloodWindow()].add(event, horizon: flow.start - settings.floodWindow, limit: 20_000)
+        // The window's flows are read only for the evidence of an alert that still takes some.
+        func evidence(_ key: AlertKey, _ include: (FloodWindow.Event) -> Bool) -> [String] {
+            guard wantsEvidence(key), let window = floods[flow.originator] else { return [] }
+            return window.events.elements.filter(include).map(\.flow.summary)
         }
-        let udp = sameDestination.filter { $0.3 == 17 }
-        if flow.transport == 17, udp.count >= settings.udpFloodFlows {
-            raise(
-                rule: "ddos.udp-flood", severity: .high, title: "UDP flood towards \(flow.responder)", host: flow.originator, target: flow.responder.description,
-                start: udp.first!.0, end: flow.start, reason: "\(udp.count) UDP conversations with one host within \(Int(settings.floodWindow)) s",
-                evidence: udp.map(\.5), evidenceCount: udp.count)
+        if flow.transport == 6, figures.failedTCP >= settings.synFloodAttempts, figures.ports <= 2 {
+            let count = figures.failedTCP
+            let (key, unchanged) = floodAlert(0, "ddos.syn-flood", host: flow.originator, destination: flow.responder, figure: count)
+            let start = figures.firstFailedTCP ?? flow.start
+            if !unchanged || !widen(key, start: start, end: flow.start, evidenceCount: count) {
+                raise(
+                    rule: key.rule, severity: .high, title: "SYN flood towards \(flow.responder)", host: flow.originator, target: key.target,
+                    start: start, end: flow.start,
+                    reason: "\(count) unanswered or refused TCP attempts to one host within \(Int(settings.floodWindow)) s",
+                    evidence: evidence(key) { $0.destination == flow.responder && $0.isFailedTCP }, evidenceCount: count)
+            }
         }
-        let fanOut = Set(events.map(\.1))
-        if fanOut.count >= settings.fanOutDestinations {
-            raise(
-                rule: "ddos.fan-out", severity: .medium, title: "Traffic to \(fanOut.count) hosts in \(Int(settings.floodWindow)) s", host: flow.originator,
-                target: "many hosts", start: events.first!.0, end: flow.start,
-                reason: "\(fanOut.count) distinct destinations within \(Int(settings.floodWindow)) s (limit \(settings.fanOutDestinations))",
-                evidence: events.map(\.5), evidenceCount: events.count)
+        if flow.transport == 17, figures.udp >= settings.udpFloodFlows {
+            let count = figures.udp
+            let (key, unchanged) = floodAlert(1, "ddos.udp-flood", host: flow.originator, destination: flow.responder, figure: count)
+            let start = figures.firstUDP ?? flow.start
+            if !unchanged || !widen(key, start: start, end: flow.start, evidenceCount: count) {
+                raise(
+                    rule: key.rule, severity: .high, title: "UDP flood towards \(flow.responder)", host: flow.originator, target: key.target,
+                    start: start, end: flow.start, reason: "\(count) UDP conversations with one host within \(Int(settings.floodWindow)) s",
+                    evidence: evidence(key) { $0.destination == flow.responder && $0.transport == 17 }, evidenceCount: count)
+            }
         }
+        let fanOut = figures.destinations
+        if fanOut >= settings.fanOutDestinations {
+            let events = figures.events
+            let key = AlertKey(rule: "ddos.fan-out", host: flow.originator, target: "many hosts")
+            let start = figures.firstTime ?? flow.start
+            let memoryKey = FloodAlertMemory.Key(rule: 2, host: flow.originator, destination: flow.originator)
+            let unchanged = floodAlerts[memoryKey]?.figure == fanOut
+            floodAlerts[memoryKey] = FloodAlertMemory(figure: fanOut, target: key.target)
+            if !unchanged || !widen(key, start: start, end: flow.start, evidenceCount: events) {
+                raise(
+                    rule: key.rule, severity: .medium, title: "Traffic to \(fanOut) hosts in \(Int(settings.floodWindow)) s", host: flow.originator,
+                    target: key.target, start: start, end: flow.start,
+                    reason: "\(fanOut) distinct destinations within \(Int(settings.floodWindow)) s (limit \(settings.fanOutDestinations))",
+                    evidence: evidence(key) { _ in true }, evidenceCount: events)
+            }
+        }
+    }
+
+    /// The alert key of a flood towards one destination (its address written out once), and whether its figure is the
+    /// one the alert was last raised with.
+    private mutating func floodAlert(_ rule: UInt8, _ name: String, host: HostAddress, destination: HostAddress, figure: Int) -> (AlertKey, Bool) {
+        let memoryKey = FloodAlertMemory.Key(rule: rule, host: host, destination: destination)
+        let known = floodAlerts[memoryKey]
+        let target = known?.target ?? destination.description
+        floodAlerts[memoryKey] = FloodAlertMemory(figure: figure, target: target)
+        return (AlertKey(rule: name, host: host, target: target), known?.figure == figure)
     }
 
     // MARK: Volume
@@ -238,7 +246,7 @@ extension TrafficAnalyzer {
     mutating func checkVolume(_ flow: FlowRecord) {
         guard flow.originator.isLocal, !flow.responder.isLocal else { return }
         stateEvicted += Self.bound(&volumes, adding: flow.originator, limit: settings.trackedHosts)
-        var history = volumes[flow.originator] ?? VolumeHistory(bucketStart: flow.start)
+        var history = volumes.removeValue(forKey: flow.originator) ?? VolumeHistory(bucketStart: flow.start)
         let bucket = settings.volumeBucket
         while flow.start >= history.bucketStart + bucket {
             // Close the bucket: judge it against history, then fold it in (empty buckets count as zero).
@@ -273,7 +281,8 @@ extension TrafficAnalyzer {
     mutating func checkNewDestination(_ flow: FlowRecord) {
         guard flow.originator.isLocal, !flow.responder.isLocal, !flow.responder.isMulticastOrBroadcast else { return }
         stateEvicted += Self.bound(&destinations, adding: flow.originator, limit: settings.trackedHosts)
-        var memory = destinations[flow.originator] ?? DestinationMemory(firstSeen: flow.start)
+        // Taken out of the table while it changes, so its known destinations are not copied.
+        var memory = destinations.removeValue(forKey: flow.originator) ?? DestinationMemory(firstSeen: flow.start)
         let isNew = memory.known[flow.responder] == nil
         memory.known[flow.responder] = flow.start
         if memory.known.count > settings.destinationsPerDevice, let oldest = memory.known.min(by: { $0.value < $1.value })?.key {
@@ -285,16 +294,17 @@ extension TrafficAnalyzer {
             rule: "destination.new", severity: .low, title: "New external destinations from \(flow.originator)", host: flow.originator, target: "new destinations",
             start: flow.start, end: flow.start,
             reason: "contacted a destination not seen in its first \(Int(settings.learningPeriod / 3600)) h of observation", evidence: [flow.summary],
-            evidenceCount: (alertCount(rule: "destination.new", host: flow.originator)) + 1)
+            evidenceCount: newDestinationCount(host: flow.originator) + 1)
     }
 
-    func alertCount(rule: String, host: HostAddress) -> Int {
-        currentAlerts.first { $0.rule == rule && $0.host == host }?.evidenceCount ?? 0
+    func newDestinationCount(host: HostAddress) -> Int {
+        alerts[AlertKey(rule: "destination.new", host: host, target: "new destinations")]?.evidenceCount ?? 0
     }
 
     // MARK: Indicators
 
     mutating func checkIndicators(_ flow: FlowRecord) {
+        guard !indicators.isEmpty else { return }
         for (address, other) in [(flow.responder, flow.originator), (flow.originator, flow.responder)] {
             guard let indicator = indicators.match(address) else { continue }
             raise(

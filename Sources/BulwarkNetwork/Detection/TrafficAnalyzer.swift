@@ -47,6 +47,7 @@ public struct TrafficAnalyzer: Sendable {
     var bruteForce: [BruteForceKey: [(Double, String)]] = [:]
     var beacons: [BeaconKey: BeaconSeries] = [:]
     var floods: [HostAddress: FloodWindow] = [:]
+    var floodAlerts: [FloodAlertMemory.Key: FloodAlertMemory] = [:]
     var dnsNames: [DNSKey: DNSSeries] = [:]
     var nxDomains: [HostAddress: [(Double, String, String)]] = [:]
     var volumes: [HostAddress: VolumeHistory] = [:]
@@ -79,7 +80,8 @@ public struct TrafficAnalyzer: Sendable {
         checkDNS(lookup)
     }
 
-    /// Evaluates what needs the whole series (beacons) and returns every alert, in the order they first fired.
+    /// Judges every beacon series once more on all it holds (they are also judged while flows arrive) and returns every
+    /// alert, in the order they first fired.
     public mutating func finish() -> [NetworkAlert] {
         for key in beacons.keys.sorted(by: { ($0.source, $0.destination, $0.port) < ($1.source, $1.destination, $1.port) }) {
             evaluateBeacon(key)
@@ -126,9 +128,27 @@ public struct TrafficAnalyzer: Sendable {
         alertOrder.append(key)
     }
 
+    /// Whether raising this alert would take more evidence: it has not fired yet, or holds less than the limit.
+    func wantsEvidence(_ key: AlertKey) -> Bool {
+        alerts[key].map { $0.evidence.count < NetworkAlert.evidenceLimit } ?? true
+    }
+
+    /// Widens an alert that fired before and holds all the evidence it keeps, when the rule's figures (and so its
+    /// reason) have not changed: what ``raise(rule:severity:title:host:target:start:end:reason:evidence:evidenceCount:)``
+    /// would do then, without making its text again. `false` when the alert has to be raised in full.
+    mutating func widen(_ key: AlertKey, start: Double, end: Double, evidenceCount: Int) -> Bool {
+        guard var existing = alerts[key], existing.evidence.count >= NetworkAlert.evidenceLimit else { return false }
+        existing.windowStart = Swift.min(existing.windowStart, start)
+        existing.windowEnd = Swift.max(existing.windowEnd, end)
+        existing.evidenceCount = Swift.max(existing.evidenceCount, evidenceCount)
+        alerts[key] = existing
+        return true
+    }
+
     /// Keeps a per-host table within ``DetectionSettings/trackedHosts`` by dropping an arbitrary old entry.
     static func bound<Key: Hashable, Value>(_ table: inout [Key: Value], adding key: Key, limit: Int) -> Int {
-        guard table[key] == nil, table.count >= limit, let victim = table.keys.first else { return 0 }
+        // The count first: below the limit, as nearly always, no lookup is needed.
+        guard table.count >= limit, table[key] == nil, let victim = table.keys.first else { return 0 }
         table[victim] = nil
         return 1
     }

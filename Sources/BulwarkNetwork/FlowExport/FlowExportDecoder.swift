@@ -124,7 +124,7 @@ public struct FlowExportDecoder: Sendable {
                     start: first, end: Swift.max(first, last), originator: HostAddress(ipv4: field.u32(at)), responder: HostAddress(ipv4: field.u32(at + 4)),
                     originatorPort: field.u16(at + 32), responderPort: field.u16(at + 34), transport: transport,
                     originatorPackets: UInt64(field.u32(at + 16)), originatorBytes: UInt64(field.u32(at + 20)),
-                    outcome: Self.outcome(transport: transport, flags: flags), origin: "\(place) record \(index + 1)"))
+                    outcome: Self.outcome(transport: transport, flags: flags), source: .exportRecord(message: place, set: nil, offset: 0, index: index + 1)))
         }
     }
 
@@ -154,17 +154,18 @@ public struct FlowExportDecoder: Sendable {
         while field.has(at, 4) {
             let setID = field.u16(at)
             let length = Int(field.u16(at + 2))
-            let setPlace = "\(place) flowset at byte \(at)"
+            // Built only when needed: most sets are read without a problem to report.
+            let setPlace = SetPlace(message: place, word: "flowset", offset: at)
             guard length >= 4, field.has(at, length) else {
-                diagnostics.record(.malformedRecord, at: setPlace, "flowset length \(length) runs past the message (\(field.count - at) bytes left)")
+                diagnostics.record(.malformedRecord, at: setPlace.text, "flowset length \(length) runs past the message (\(field.count - at) bytes left)")
                 return
             }
             let body = BinaryField(field.slice(at + 4, length - 4))
             switch setID {
-            case 0: readTemplates(body, domain: domain, now: exportTime, ipfix: false, options: false, place: setPlace)
-            case 1: readTemplates(body, domain: domain, now: exportTime, ipfix: false, options: true, place: setPlace)
+            case 0: readTemplates(body, domain: domain, now: exportTime, ipfix: false, options: false, place: setPlace.text)
+            case 1: readTemplates(body, domain: domain, now: exportTime, ipfix: false, options: true, place: setPlace.text)
             case 256...: readData(body, templateID: setID, domain: domain, exportTime: exportTime, place: setPlace, emit: emit)
-            default: diagnostics.record(.malformedRecord, at: setPlace, "flowset id \(setID) is reserved")
+            default: diagnostics.record(.malformedRecord, at: setPlace.text, "flowset id \(setID) is reserved")
             }
             at += length
         }
@@ -191,17 +192,17 @@ public struct FlowExportDecoder: Sendable {
         while at + 4 <= length {
             let setID = field.u16(at)
             let setLength = Int(field.u16(at + 2))
-            let setPlace = "\(place) set at byte \(at)"
+            let setPlace = SetPlace(message: place, word: "set", offset: at)
             guard setLength >= 4, at + setLength <= length else {
-                diagnostics.record(.malformedRecord, at: setPlace, "set length \(setLength) runs past the message (\(length - at) bytes left)")
+                diagnostics.record(.malformedRecord, at: setPlace.text, "set length \(setLength) runs past the message (\(length - at) bytes left)")
                 break
             }
             let body = BinaryField(field.slice(at + 4, setLength - 4))
             switch setID {
-            case 2: readTemplates(body, domain: domain, now: exportTime, ipfix: true, options: false, place: setPlace)
-            case 3: readTemplates(body, domain: domain, now: exportTime, ipfix: true, options: true, place: setPlace)
+            case 2: readTemplates(body, domain: domain, now: exportTime, ipfix: true, options: false, place: setPlace.text)
+            case 3: readTemplates(body, domain: domain, now: exportTime, ipfix: true, options: true, place: setPlace.text)
             case 256...: readData(body, templateID: setID, domain: domain, exportTime: exportTime, place: setPlace, emit: emit)
-            default: diagnostics.record(.malformedRecord, at: setPlace, "set id \(setID) is reserved")
+            default: diagnostics.record(.malformedRecord, at: setPlace.text, "set id \(setID) is reserved")
             }
             at += setLength
         }
@@ -292,19 +293,34 @@ public struct FlowExportDecoder: Sendable {
 
     // MARK: Data
 
+    /// A set's place in its message, as problems and origins name it.
+    struct SetPlace {
+        var message: String
+        var word: String
+        var offset: Int
+
+        var text: String { "\(message) \(word) at byte \(offset)" }
+    }
+
     private mutating func readData(
-        _ body: BinaryField, templateID: UInt16, domain: Domain, exportTime: UInt32, place: String, emit: (FlowRecord) -> Void
+        _ body: BinaryField, templateID: UInt16, domain: Domain, exportTime: UInt32, place: SetPlace, emit: (FlowRecord) -> Void
     ) {
         guard let template = templates[domain]?[templateID] else {
-            diagnostics.record(.missingTemplate, at: place, "data for template \(templateID), which exporter \(domain.exporter) domain \(domain.id) has not sent (or let expire)")
+            diagnostics.record(
+                .missingTemplate, at: place.text,
+                "data for template \(templateID), which exporter \(domain.exporter) domain \(domain.id) has not sent (or let expire)")
             return
         }
         let minimum = Swift.max(template.minimumRecordLength, 1)
+        let fields = template.fields
+        let boot = bootTimes[domain]
+        // Where each field of the current record starts and how long it is: one allocation a set, none a record.
+        var offsets = [Int](repeating: 0, count: fields.count)
+        var lengths = [Int](repeating: 0, count: fields.count)
         var at = 0
         var index = 0
         while body.count - at >= minimum {
-            var values: [UInt16: ArraySlice<UInt8>] = [:]
-            for field in template.fields {
+            for (position, field) in fields.enumerated() {
                 var length = Int(field.length)
                 if field.length == 0xFFFF {
                     // RFC 7011 §7: one length byte, or 255 followed by a 2-byte length.
@@ -318,7 +334,8 @@ public struct FlowExportDecoder: Sendable {
                     }
                 }
                 guard body.has(at, length) else { return malformed(place, index) }
-                if field.enterprise == 0 { values[field.id] = body.slice(at, length) }
+                offsets[position] = at
+                lengths[position] = length
                 at += length
             }
             index += 1
@@ -327,41 +344,14 @@ public struct FlowExportDecoder: Sendable {
                 continue
             }
             records += 1
-            if let record = flowRecord(values, domain: domain, exportTime: exportTime, origin: "\(place) record \(index)") { emit(record) }
+            let record = flowRecord(
+                RecordFields(body: body, offsets: offsets, lengths: lengths, layout: template.layout), boot: boot, exportTime: exportTime,
+                source: .exportRecord(message: place.message, set: place.word, offset: place.offset, index: index))
+            if let record { emit(record) }
         }
     }
 
-    private mutating func malformed(_ place: String, _ index: Int) {
-        diagnostics.record(.malformedRecord, at: place, "record \(index + 1) runs past the end of its set")
-    }
-
-    private func flowRecord(_ values: [UInt16: ArraySlice<UInt8>], domain: Domain, exportTime: UInt32, origin: String) -> FlowRecord? {
-        func number(_ id: UInt16) -> UInt64? {
-            guard let bytes = values[id], !bytes.isEmpty, bytes.count <= 8 else { return nil }
-            return BinaryField(bytes).unsigned(0, bytes.count)
-        }
-        func address(_ v4: UInt16, _ v6: UInt16) -> HostAddress? {
-            if let bytes = values[v4], bytes.count == 4 { return HostAddress(ipv4: BinaryField(bytes).u32(0)) }
-            if let bytes = values[v6], bytes.count == 16 { return HostAddress(bytes: bytes) }
-            return nil
-        }
-        // IANA IPFIX elements: 8/12 IPv4 and 27/28 IPv6 addresses, 7/11 ports, 4 protocol, 1/2 delta and 85/86 total
-        // counts, 6 TCP flags, 150–153 absolute times, 21/22 uptime-relative times, 56/80 MAC addresses.
-        guard let source = address(8, 27), let destination = address(12, 28) else { return nil }
-        let transport = UInt8(truncatingIfNeeded: number(4) ?? 0)
-        var start = Double(exportTime)
-        var end = Double(exportTime)
-        if let ms = number(152) { start = Double(ms) / 1000 } else if let s = number(150) { start = Double(s) }
-        if let ms = number(153) { end = Double(ms) / 1000 } else if let s = number(151) { end = Double(s) }
-        if number(152) == nil, number(150) == nil, let first = number(22), let boot = bootTimes[domain] { start = boot + Double(first) / 1000 }
-        if number(153) == nil, number(151) == nil, let last = number(21), let boot = bootTimes[domain] { end = boot + Double(last) / 1000 }
-        var record = FlowRecord(
-            start: start, end: Swift.max(start, end), originator: source, responder: destination, originatorPort: UInt16(truncatingIfNeeded: number(7) ?? 0),
-            responderPort: UInt16(truncatingIfNeeded: number(11) ?? 0), transport: transport, originatorPackets: number(2) ?? number(86) ?? 0,
-            originatorBytes: number(1) ?? number(85) ?? 0,
-            outcome: Self.outcome(transport: transport, flags: number(6).map { UInt8(truncatingIfNeeded: $0) }), origin: origin)
-        if let mac = values[56], mac.count == 6 { record.originatorMAC = HardwareAddress(bytes: mac) }
-        if let mac = values[80], mac.count == 6 { record.responderMAC = HardwareAddress(bytes: mac) }
-        return record
+    private mutating func malformed(_ place: SetPlace, _ index: Int) {
+        diagnostics.record(.malformedRecord, at: place.text, "record \(index + 1) runs past the end of its set")
     }
 }

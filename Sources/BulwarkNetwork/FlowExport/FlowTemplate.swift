@@ -10,13 +10,71 @@ public struct FlowTemplate: Sendable, Hashable {
     }
 
     public var id: UInt16
-    public var fields: [Field]
+    public var fields: [Field] {
+        didSet { layout = Layout(fields) }
+    }
+    /// Where the elements a flow needs sit among `fields`, worked out once per template rather than once per record.
+    private(set) var layout: Layout
     /// Leading scope fields of an options template; options records describe the exporter, not flows.
     public var scopeFieldCount: Int
     /// Export time (seconds) when the template was last received, for expiry.
     public var refreshed: UInt32
 
+    public init(id: UInt16, fields: [Field], scopeFieldCount: Int, refreshed: UInt32) {
+        self.id = id
+        self.fields = fields
+        self.scopeFieldCount = scopeFieldCount
+        self.refreshed = refreshed
+        layout = Layout(fields)
+    }
+
     public var isOptions: Bool { scopeFieldCount > 0 }
+
+    /// The IANA IPFIX information elements a flow record is made of (v9 shares the numbers below 128).
+    enum Element: Int, CaseIterable {
+        case octetDeltaCount, packetDeltaCount, protocolIdentifier, tcpControlBits, sourceTransportPort, sourceIPv4, destinationTransportPort
+        case destinationIPv4, flowEndSysUpTime, flowStartSysUpTime, sourceIPv6, destinationIPv6, sourceMacAddress, postDestinationMacAddress
+        case octetTotalCount, packetTotalCount, flowStartSeconds, flowEndSeconds, flowStartMilliseconds, flowEndMilliseconds
+
+        /// The element's id in the IANA registry.
+        var id: UInt16 {
+            switch self {
+            case .octetDeltaCount: 1
+            case .packetDeltaCount: 2
+            case .protocolIdentifier: 4
+            case .tcpControlBits: 6
+            case .sourceTransportPort: 7
+            case .sourceIPv4: 8
+            case .destinationTransportPort: 11
+            case .destinationIPv4: 12
+            case .flowEndSysUpTime: 21
+            case .flowStartSysUpTime: 22
+            case .sourceIPv6: 27
+            case .destinationIPv6: 28
+            case .sourceMacAddress: 56
+            case .postDestinationMacAddress: 80
+            case .octetTotalCount: 85
+            case .packetTotalCount: 86
+            case .flowStartSeconds: 150
+            case .flowEndSeconds: 151
+            case .flowStartMilliseconds: 152
+            case .flowEndMilliseconds: 153
+            }
+        }
+    }
+
+    /// For each ``Element``, the position of its field in the template, or -1. When an element appears twice, the
+    /// later field counts; enterprise-specific fields never stand for an IANA element.
+    struct Layout: Sendable, Hashable {
+        var positions: [Int]
+
+        init(_ fields: [Field]) {
+            positions = [Int](repeating: -1, count: Element.allCases.count)
+            for element in Element.allCases {
+                if let position = fields.lastIndex(where: { $0.id == element.id && $0.enterprise == 0 }) { positions[element.rawValue] = position }
+            }
+        }
+    }
 
     /// The smallest size of one record (variable-length fields count their 1-byte length prefix).
     public var minimumRecordLength: Int {

@@ -30,14 +30,60 @@ public struct FlowRecord: Sendable, Hashable {
     public var responderMAC: HardwareAddress?
     /// Application protocol when known: a Zeek `service`, or `ssh` / `telnet` recognised from the first payload.
     public var service: String?
-    /// Where the record came from: `conn.log:17`, `capture.pcap packets 12–40`, `exporter 10.0.0.1 record 5`.
-    public var origin: String
+    /// Where the record came from: `conn.log:17`, `capture.pcap packets 12–40`, `exporter 10.0.0.1 message 3 set at byte 20 record 5`.
+    public var origin: String {
+        get { source.text }
+        set { source = .text(newValue) }
+    }
+    /// `origin` in parts, joined only when read: a collector decodes millions of records and reads the origin of the
+    /// few that become evidence.
+    var source: Source
+
+    /// Where a record came from, as text or as the place of an exported record.
+    enum Source: Sendable, Hashable {
+        case text(String)
+        /// Record `index` (from 1) of `message`, in the set (or flowset) at byte `offset` when the export has sets.
+        case exportRecord(message: String, set: String?, offset: Int, index: Int)
+
+        var text: String {
+            switch self {
+            case .text(let text): text
+            case .exportRecord(let message, let set?, let offset, let index): "\(message) \(set) at byte \(offset) record \(index)"
+            case .exportRecord(let message, nil, _, let index): "\(message) record \(index)"
+            }
+        }
+
+        /// A record of a flow export (NetFlow, IPFIX), which tells what one side sent and nothing of the other.
+        var isExportRecord: Bool {
+            switch self {
+            case .exportRecord: true
+            case .text(let text): text.contains("record")
+            }
+        }
+
+        // The same origin is the same text, however it is held.
+        static func == (lhs: Self, rhs: Self) -> Bool { lhs.text == rhs.text }
+        func hash(into hasher: inout Hasher) { hasher.combine(text) }
+    }
 
     public init(
         start: Double, end: Double, originator: HostAddress, responder: HostAddress, originatorPort: UInt16, responderPort: UInt16,
         transport: UInt8, originatorPackets: UInt64 = 0, responderPackets: UInt64 = 0, originatorBytes: UInt64 = 0, responderBytes: UInt64 = 0,
         outcome: Outcome = .unknown, originatorMAC: HardwareAddress? = nil, responderMAC: HardwareAddress? = nil, service: String? = nil,
         origin: String
+    ) {
+        self.init(
+            start: start, end: end, originator: originator, responder: responder, originatorPort: originatorPort, responderPort: responderPort,
+            transport: transport, originatorPackets: originatorPackets, responderPackets: responderPackets, originatorBytes: originatorBytes,
+            responderBytes: responderBytes, outcome: outcome, originatorMAC: originatorMAC, responderMAC: responderMAC, service: service,
+            source: .text(origin))
+    }
+
+    init(
+        start: Double, end: Double, originator: HostAddress, responder: HostAddress, originatorPort: UInt16, responderPort: UInt16,
+        transport: UInt8, originatorPackets: UInt64 = 0, responderPackets: UInt64 = 0, originatorBytes: UInt64 = 0, responderBytes: UInt64 = 0,
+        outcome: Outcome = .unknown, originatorMAC: HardwareAddress? = nil, responderMAC: HardwareAddress? = nil, service: String? = nil,
+        source: Source
     ) {
         self.start = start
         self.end = end
@@ -54,7 +100,7 @@ public struct FlowRecord: Sendable, Hashable {
         self.originatorMAC = originatorMAC
         self.responderMAC = responderMAC
         self.service = service
-        self.origin = origin
+        self.source = source
     }
 
     public var duration: Double { max(0, end - start) }

@@ -20,7 +20,7 @@ public final class FlowCollectorService: Service {
 
     /// - Parameters:
     ///   - queueCapacity: datagrams waiting for the decoder before new ones are dropped.
-    ///   - onAlert: called once for every alert, when it first fires (beacons at shutdown: they need the whole series).
+    ///   - onAlert: called once for every alert, when it first fires (beacons too: their series are judged as flows arrive).
     public init(
         listener: UDPDatagramListener, collector: FlowCollector, queueCapacity: Int = 16_384, metrics: CollectorMetrics = CollectorMetrics(),
         onAlert: @escaping @Sendable (NetworkAlert) -> Void

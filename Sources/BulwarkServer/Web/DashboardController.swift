@@ -142,6 +142,14 @@ struct DashboardController {
         let today = CalendarDay(store.clock.now())
         let age = device.firmwareAgeInDays(on: today)
         let update = try await store.updateAdvice(serial: device.serial, organisation: chrome.viewing.id, for: chrome.principal)
+        let timeline = AlertTimeline(findings: findings, title: "Network alerts of \(device.serial) over time")
+        let timelineAlerts: [[String: Any]] = timeline.marks.map { mark in
+            ["time": Timestamp.format(mark.time), "severity": mark.severity.rawValue, "rule": mark.rule, "title": mark.title]
+        }
+        let timelineValues: [String: Any] = [
+            "drawn": !timeline.marks.isEmpty, "svg": timeline.svg(), "hasUnreadable": timeline.unreadable > 0, "unreadable": timeline.unreadable,
+            "alerts": timelineAlerts,
+        ]
         let updateLabels: [UpdateAdvice.Status: (String, String)] = [
             .updateRequired: ("update required", "bad"), .unsupported: ("unsupported: replace or isolate", "bad"),
             .noUpdateAvailable: ("no fixing update yet", "warn"), .upToDate: ("up to date", ""), .unknown: ("firmware unknown", ""),
@@ -174,6 +182,7 @@ struct DashboardController {
                     return values
                 },
                 "hasFindings": !findings.isEmpty,
+                "timeline": timelineValues,
                 "update": [
                     "status": update.status.rawValue, "label": updateLabels[update.status]!.0, "badge": updateLabels[update.status]!.1,
                     "recommended": update.recommendedRelease ?? "", "reason": update.reason,

@@ -1,0 +1,37 @@
+/// A first-in, first-out queue on a ring of slots: appended at the back, taken from the front, both in O(1).
+///
+/// The rules' windows slide forward in arrival order; taking the front of a plain array would move every element that
+/// is left, each time. The ring doubles when full (its size stays a power of two) and never moves elements otherwise.
+struct ArrivalQueue<Element: Sendable>: Sendable {
+    private var slots: [Element?] = []
+    private var head = 0
+    private(set) var count = 0
+
+    var isEmpty: Bool { count == 0 }
+    var first: Element? { isEmpty ? nil : slots[head] }
+
+    /// Oldest first.
+    var elements: [Element] { (0..<count).compactMap { slots[(head + $0) & (slots.count - 1)] } }
+
+    mutating func append(_ element: Element) {
+        if count == slots.count { grow() }
+        slots[(head + count) & (slots.count - 1)] = element
+        count += 1
+    }
+
+    @discardableResult
+    mutating func removeFirst() -> Element {
+        let element = slots[head]!
+        slots[head] = nil
+        head = (head + 1) & (slots.count - 1)
+        count -= 1
+        return element
+    }
+
+    private mutating func grow() {
+        var larger = [Element?](repeating: nil, count: Swift.max(8, slots.count * 2))
+        for index in 0..<count { larger[index] = slots[(head + index) & (slots.count - 1)] }
+        slots = larger
+        head = 0
+    }
+}

@@ -1,0 +1,97 @@
+/// A flood alert's text inputs when it was last raised: the same figure again gives the same reason, so the alert only
+/// widens. Kept apart from the windows so that recording it never copies one.
+struct FloodAlertMemory: Sendable {
+    struct Key: Hashable {
+        var rule: UInt8
+        var host: HostAddress
+        var destination: HostAddress
+    }
+
+    var figure: Int
+    var target: String
+}
+
+/// One host's recent flows, for the flood rules, with running counts per destination so that judging a flow does
+/// not look at the whole window.
+struct FloodWindow: Sendable {
+    struct Event: Sendable {
+        var time: Double
+        var destination: HostAddress
+        var port: UInt16
+        var transport: UInt8
+        var failed: Bool
+        var flow: FlowRecord
+
+        var isFailedTCP: Bool { transport == 6 && failed }
+    }
+
+    struct Destination: Sendable {
+        var events = 0
+        /// Events per port.
+        var ports: [UInt16: Int] = [:]
+        /// Start times of the failed TCP attempts and of the UDP flows, in arrival order.
+        var failedTCP = ArrivalQueue<Double>()
+        var udp = ArrivalQueue<Double>()
+    }
+
+    /// The flows of the window in arrival order.
+    private(set) var events = ArrivalQueue<Event>()
+    private(set) var destinations: [HostAddress: Destination] = [:]
+
+    /// The window's figures after a flow was added, as the rules read them.
+    struct Figures {
+        /// Failed TCP attempts and UDP flows to the flow's destination, with the start of the first of each.
+        var failedTCP = 0
+        var firstFailedTCP: Double?
+        var udp = 0
+        var firstUDP: Double?
+        /// Ports of the flow's destination.
+        var ports = 0
+        var destinations = 0
+        var events = 0
+        var firstTime: Double?
+    }
+
+    /// Adds a flow, then drops what arrived before the first flow that started within the window, and the oldest past
+    /// `limit`.
+    mutating func add(_ event: Event, horizon: Double, limit: Int) -> Figures {
+        events.append(event)
+        destinations[event.destination, default: Destination()].count(event)
+        while let first = events.first, first.time < horizon { dropOldest() }
+        while events.count > limit { dropOldest() }
+        var figures = Figures(destinations: destinations.count, events: events.count, firstTime: events.first?.time)
+        // The flow just added is never dropped, so its destination is still counted.
+        if let destination = destinations[event.destination] {
+            figures.failedTCP = destination.failedTCP.count
+            figures.firstFailedTCP = destination.failedTCP.first
+            figures.udp = destination.udp.count
+            figures.firstUDP = destination.udp.first
+            figures.ports = destination.ports.count
+        }
+        return figures
+    }
+
+    private mutating func dropOldest() {
+        let event = events.removeFirst()
+        if destinations[event.destination]?.uncount(event) == 0 { destinations[event.destination] = nil }
+    }
+
+}
+
+extension FloodWindow.Destination {
+    /// Takes the window's oldest event out of the counts; the events left.
+    fileprivate mutating func uncount(_ event: FloodWindow.Event) -> Int {
+        events -= 1
+        if let left = ports[event.port], left > 1 { ports[event.port] = left - 1 } else { ports[event.port] = nil }
+        if event.isFailedTCP { failedTCP.removeFirst() }
+        if event.transport == 17 { udp.removeFirst() }
+        return events
+    }
+
+    fileprivate mutating func count(_ event: FloodWindow.Event) {
+        events += 1
+        ports[event.port, default: 0] += 1
+        if event.isFailedTCP { failedTCP.append(event.time) }
+        if event.transport == 17 { udp.append(event.time) }
+    }
+}

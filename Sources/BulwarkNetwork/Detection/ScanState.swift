@@ -1,0 +1,97 @@
+/// The scan rules' state: per host and port (horizontal) or host pair (vertical), the targets tried within the window.
+struct ScanState: Sendable {
+    struct HorizontalKey: Hashable {
+        var source: HostAddress
+        var port: UInt16
+        var transport: UInt8
+    }
+
+    struct VerticalKey: Hashable {
+        var source: HostAddress
+        var destination: HostAddress
+    }
+
+    /// Per target (a host, or a port): first attempt time, whether any attempt succeeded, and the first flow (the
+    /// evidence). Counts are kept as targets come and go, so judging costs the same however many targets there are.
+    struct Attempts<Target: Hashable & Sendable>: Sendable {
+        struct Entry: Sendable {
+            var time: Double
+            var succeeded: Bool
+            var flow: FlowRecord
+        }
+
+        private(set) var targets: [Target: Entry] = [:]
+        /// First-attempt times, earliest on top: expired targets leave in O(log n) each.
+        private var expiry = EarliestFirst<Target>()
+        /// Targets whose every attempt failed.
+        private(set) var failures = 0
+        /// The latest first-attempt time among the targets.
+        private(set) var latest = -Double.infinity
+        /// The binomial tail last computed, with the counts it was computed for.
+        var tail: (failures: Int, targets: Int, p: Double)?
+        /// The counts the alert was last raised with: the same counts again only widen its window.
+        var raised: (failures: Int, targets: Int)?
+        /// The alert's target as text, made once.
+        var label: String?
+
+        var earliest: Double? { expiry.top?.time }
+
+        /// What the scan rule needs after an attempt: the counts, the window, whether the alert's text would be the
+        /// same as when it was last raised, and the target as text.
+        struct Judgement {
+            var failures: Int
+            var targets: Int
+            var p: Double
+            var earliest: Double
+            var latest: Double
+            var unchanged: Bool
+            var label: String
+        }
+
+        /// Adds an attempt; for a failed one that brings the failures to `minimumFailures`, the judgement (with the
+        /// binomial tail at `benignFailureRate`, computed again only when the counts changed).
+        mutating func add(
+            _ target: Target, time: Double, failed: Bool, flow: FlowRecord, window: Double, minimumFailures: Int, benignFailureRate: Double,
+            label makeLabel: () -> String
+        ) -> Judgement? {
+            add(target, time: time, failed: failed, flow: flow, window: window)
+            guard failed, failures >= minimumFailures else { return nil }
+            let n = targets.count
+            let p: Double
+            if let tail, tail.failures == failures, tail.targets == n {
+                p = tail.p
+            } else {
+                p = SignificanceTest.binomialUpperTail(successes: failures, trials: n, probability: benignFailureRate)
+                tail = (failures, n, p)
+            }
+            let unchanged = raised.map { $0.failures == failures && $0.targets == n } ?? false
+            raised = (failures, n)
+            let text = label ?? makeLabel()
+            label = text
+            return Judgement(failures: failures, targets: n, p: p, earliest: earliest ?? 0, latest: latest, unchanged: unchanged, label: text)
+        }
+
+        private mutating func add(_ target: Target, time: Double, failed: Bool, flow: FlowRecord, window: Double) {
+            if let known = targets[target] {
+                if !known.succeeded, !failed {
+                    targets[target]?.succeeded = true
+                    failures -= 1
+                }
+            } else {
+                targets[target] = Entry(time: time, succeeded: !failed, flow: flow)
+                expiry.push(time, target)
+                if failed { failures += 1 }
+                latest = Swift.max(latest, time)
+            }
+            // Targets first tried longer than the window ago are forgotten (the latest one stays unless all go).
+            while let top = expiry.top, time - top.time > window {
+                expiry.pop()
+                if let removed = targets.removeValue(forKey: top.key), !removed.succeeded { failures -= 1 }
+            }
+            if targets.isEmpty { latest = -Double.infinity }
+        }
+    }
+
+    var horizontal: [HorizontalKey: Attempts<HostAddress>] = [:]
+    var vertical: [VerticalKey: Attempts<UInt16>] = [:]
+}
