@@ -9,14 +9,18 @@ import Darwin
 
 /// Firmware scanning throughput, for firmware-throughput.sh and firmware-vs-cve-bin-tool.sh.
 ///
-///     Firmware ROOT [ROUNDS]
+///     Firmware ROOT [ROUNDS] [--components-only]
 ///
 /// Analyses the image or root directory ROUNDS times (default 3) with every inspection on (unpacking, credentials,
-/// components, keys, services and hardening) and prints, per round, the bytes read, wall and CPU seconds and MB/s,
-/// then the median, then the components of the last round as `component<TAB>name<TAB>version<TAB>file` lines.
-let arguments = CommandLine.arguments
+/// components, keys, services and hardening, fingerprints) and prints, per round, the bytes read, wall and CPU seconds
+/// and MB/s, then the median, then the components of the last round as `component<TAB>name<TAB>version<TAB>file`
+/// lines. With `--components-only`, each round unpacks and identifies components and nothing else: the work a version
+/// scanner such as cve-bin-tool's does.
+var arguments = CommandLine.arguments
+let componentsOnly = arguments.contains("--components-only")
+arguments.removeAll { $0 == "--components-only" }
 guard arguments.count >= 2 else {
-    FileHandle.standardError.write(Data("usage: Firmware ROOT [ROUNDS]\n".utf8))
+    FileHandle.standardError.write(Data("usage: Firmware ROOT [ROUNDS] [--components-only]\n".utf8))
     exit(2)
 }
 let root = arguments[1]
@@ -35,14 +39,28 @@ func cpuSeconds() -> Double {
 
 let analyzer = FirmwareAnalyzer()
 var rates: [Double] = []
-var last: FirmwareReport?
+var last: [IdentifiedComponent] = []
 for round in 1...rounds {
     var steps: [(FirmwareAnalyzer.Step, ContinuousClock.Instant)] = []
     let cpuBefore = cpuSeconds()
     let started = ContinuousClock.now
-    let report: FirmwareReport
+    let bytes: Int
+    let files: Int
+    let components: [IdentifiedComponent]
     do {
-        report = try analyzer.analyze(path: root, now: Date()) { steps.append(($0, ContinuousClock.now)) }
+        if componentsOnly {
+            steps.append((.unpacking, ContinuousClock.now))
+            let tree = try analyzer.unpacker.unpack(path: root)
+            steps.append((.components, ContinuousClock.now))
+            components = analyzer.components.scan(tree)
+            bytes = tree.regularFiles.reduce(0) { $0 + $1.content.count }
+            files = tree.regularFiles.count
+        } else {
+            let report = try analyzer.analyze(path: root, now: Date()) { steps.append(($0, ContinuousClock.now)) }
+            bytes = report.extraction.bytes
+            files = report.extraction.regularFiles
+            components = report.components
+        }
     } catch {
         FileHandle.standardError.write(Data("\(root): \(error)\n".utf8))
         exit(1)
@@ -50,7 +68,7 @@ for round in 1...rounds {
     let finished = ContinuousClock.now
     let wall = (finished - started) / .seconds(1)
     let cpu = cpuSeconds() - cpuBefore
-    let megabytes = Double(report.extraction.bytes) / 1_000_000
+    let megabytes = Double(bytes) / 1_000_000
     rates.append(megabytes / wall)
     var split: [String] = []
     for (offset, step) in steps.enumerated() {
@@ -59,12 +77,12 @@ for round in 1...rounds {
     }
     print(
         String(
-            format: "round %d: %.1f MB in %d files, %.2f s wall, %.2f s CPU, %.1f MB/s (%@)", round, megabytes, report.extraction.regularFiles,
+            format: "round %d: %.1f MB in %d files, %.2f s wall, %.2f s CPU, %.1f MB/s (%@)", round, megabytes, files,
             wall, cpu, megabytes / wall, split.joined(separator: ", ")))
-    last = report
+    last = components
 }
 let sorted = rates.sorted()
 print(String(format: "median: %.1f MB/s over %d rounds", sorted[sorted.count / 2], rounds))
-for component in last?.components ?? [] {
+for component in last {
     print("component\t\(component.name)\t\(component.version)\t\(component.evidence.first?.file ?? "")")
 }

@@ -92,8 +92,11 @@ public struct SimilarityDigest: Hashable, Sendable, Codable, CustomStringConvert
         var rolling = RollingHash()
         var pieceFirst = PieceHash()
         var pieceSecond = PieceHash()
-        let size = UInt32(truncatingIfNeeded: blockSize)
-        let double = size &* 2
+        // Block sizes are 3·2^k, so `value % size == size - 1` is `value + 1` divisible by 2^k and by 3: the cheap
+        // mask test fails for all but one value in 2^k, and only then is the division by 3 made (in 64 bits, so that
+        // value + 1 cannot wrap).
+        let mask = UInt64(blockSize / minimumBlockSize - 1)
+        let doubleMask = mask << 1 | 1
         var sinceFirst = 0
         var sinceSecond = 0
         for byte in bytes {
@@ -102,15 +105,15 @@ public struct SimilarityDigest: Hashable, Sendable, Codable, CustomStringConvert
             pieceSecond.add(byte)
             sinceFirst += 1
             sinceSecond += 1
-            let value = rolling.value
-            if value % size == size - 1 {
+            let next = UInt64(rolling.value) + 1
+            if next & mask == 0, next % 3 == 0 {
                 // The last character takes the rest of the input, so the signature never exceeds its length.
                 if first.count < signatureLength - 1 {
                     first.append(base64[Int(pieceFirst.value & 63)])
                     pieceFirst = PieceHash()
                     sinceFirst = 0
                 }
-                if value % double == double - 1, second.count < signatureLength / 2 - 1 {
+                if next & doubleMask == 0, second.count < signatureLength / 2 - 1 {
                     second.append(base64[Int(pieceSecond.value & 63)])
                     pieceSecond = PieceHash()
                     sinceSecond = 0
@@ -123,34 +126,23 @@ public struct SimilarityDigest: Hashable, Sendable, Codable, CustomStringConvert
     }
 
     /// The rolling hash of CTPH: a sum, a position-weighted sum and a shift-xor over a window of seven bytes.
+    ///
+    /// The window's seven bytes are packed into one integer, newest in the low byte, so the byte leaving it is a shift
+    /// away rather than a lookup by position.
     struct RollingHash {
-        var window: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0, 0, 0, 0)
+        var window: UInt64 = 0
         var sum: UInt32 = 0
         var weighted: UInt32 = 0
         var shifted: UInt32 = 0
-        var position = 0
 
+        @inline(__always)
         mutating func add(_ byte: UInt8) {
             let c = UInt32(byte)
             weighted = weighted &- sum &+ UInt32(SimilarityDigest.window) &* c
-            sum = sum &+ c &- leaving(c)
-            position = position == SimilarityDigest.window - 1 ? 0 : position + 1
+            let leaving = UInt32(truncatingIfNeeded: window >> UInt64(8 * (SimilarityDigest.window - 1)))
+            sum = sum &+ c &- leaving
+            window = (window << 8 | UInt64(byte)) & (1 << UInt64(8 * SimilarityDigest.window) - 1)
             shifted = (shifted << 5) ^ c
-        }
-
-        /// Swaps `c` into the window at the current position and returns the byte it replaces.
-        private mutating func leaving(_ c: UInt32) -> UInt32 {
-            let old: UInt32
-            switch position {
-            case 0: (old, window.0) = (window.0, c)
-            case 1: (old, window.1) = (window.1, c)
-            case 2: (old, window.2) = (window.2, c)
-            case 3: (old, window.3) = (window.3, c)
-            case 4: (old, window.4) = (window.4, c)
-            case 5: (old, window.5) = (window.5, c)
-            default: (old, window.6) = (window.6, c)
-            }
-            return old
         }
 
         var value: UInt32 { sum &+ weighted &+ shifted }
@@ -160,6 +152,7 @@ public struct SimilarityDigest: Hashable, Sendable, Codable, CustomStringConvert
     struct PieceHash {
         var value: UInt32 = 0x2802_1967
 
+        @inline(__always)
         mutating func add(_ byte: UInt8) { value = (value &* 0x0100_0193) ^ UInt32(byte) }
     }
 }
