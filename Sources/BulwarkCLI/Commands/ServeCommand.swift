@@ -88,6 +88,8 @@ struct DemoCommand: AsyncParsableCommand {
             let note = try await store.publishLedgerCheckpoint(origin: keys.origin, signers: [signer])
             let size = note.text.split(separator: "\n").dropFirst().first.map(String.init) ?? "?"
             print("Evidence ledger: checkpoint of \(size) entries signed by \(keys.origin); its verifier key is in \(keys.directory(for: database.resolved))")
+            // Standard output is buffered when it is a pipe or a file; the logins must be readable while the server runs.
+            fflush(nil)
             if noServe { return }
             try await ServeCommand.serve(store: store, configuration: configuration)
         }
