@@ -6,7 +6,7 @@ public enum MerkleTree {
     /// RFC 9162 §2.1.1: MTH({d(0)}) = SHA-256(0x00 || d(0)). The prefix keeps a leaf from passing for a node.
     public static func leafHash<Bytes: DataProtocol>(_ data: Bytes) -> TreeHash {
         var hasher = SHA256()
-        hasher.update(data: [0x00] as [UInt8])
+        withUnsafeBytes(of: UInt8(0x00)) { hasher.update(bufferPointer: $0) }
         hasher.update(data: data)
         return TreeHash(digest: hasher.finalize())
     }
@@ -14,18 +14,24 @@ public enum MerkleTree {
     /// `leafHash(_:)` of bytes in memory, for appends that hash many entries out of one buffer.
     public static func leafHash(_ data: UnsafeRawBufferPointer) -> TreeHash {
         var hasher = SHA256()
-        hasher.update(data: [0x00] as [UInt8])
+        withUnsafeBytes(of: UInt8(0x00)) { hasher.update(bufferPointer: $0) }
         hasher.update(bufferPointer: data)
         return TreeHash(digest: hasher.finalize())
     }
 
     /// RFC 9162 §2.1.1: MTH(D[n]) = SHA-256(0x01 || MTH(D[0:k]) || MTH(D[k:n])).
+    ///
+    /// The 65 bytes are laid out in one stack buffer and hashed in one call: an append computes about one node per
+    /// leaf, and three calls with a fresh one-byte array each cost as much as the hashing itself.
     public static func nodeHash(_ left: TreeHash, _ right: TreeHash) -> TreeHash {
-        var hasher = SHA256()
-        hasher.update(data: [0x01] as [UInt8])
-        hasher.update(data: left.bytes)
-        hasher.update(data: right.bytes)
-        return TreeHash(digest: hasher.finalize())
+        withUnsafeTemporaryAllocation(byteCount: 1 + 2 * TreeHash.size, alignment: 1) { buffer in
+            buffer[0] = 0x01
+            left.bytes.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: buffer[1...TreeHash.size]).copyMemory(from: $0) }
+            right.bytes.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: buffer[(1 + TreeHash.size)...]).copyMemory(from: $0) }
+            var hasher = SHA256()
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(buffer))
+            return TreeHash(digest: hasher.finalize())
+        }
     }
 
     /// RFC 9162 §2.1.1: k is the largest power of two smaller than n (n > 1).
