@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
+        // What more than one benchmark measures with (process CPU time).
+        .target(name: "BenchmarkSupport", path: "Benchmarks/Support"),
         .executableTarget(
             name: "InventoryImport",
             dependencies: [
@@ -36,13 +38,13 @@ let package = Package(
         // A plain executable: network-throughput.sh and collector-vs-nfcapd.sh run it and print its figures.
         .executableTarget(
             name: "NetworkThroughput",
-            dependencies: [.product(name: "BulwarkNetwork", package: root)],
+            dependencies: ["BenchmarkSupport", .product(name: "BulwarkNetwork", package: root)],
             path: "Benchmarks/NetworkThroughput"
         ),
         // A plain executable: firmware-throughput.sh and firmware-vs-cve-bin-tool.sh run it.
         .executableTarget(
             name: "Firmware",
-            dependencies: [.product(name: "BulwarkFirmware", package: root)],
+            dependencies: ["BenchmarkSupport", .product(name: "BulwarkFirmware", package: root)],
             path: "Benchmarks/Firmware"
         ),
         .executableTarget(
@@ -59,6 +61,7 @@ let package = Package(
         .executableTarget(
             name: "Ledger",
             dependencies: [
+                "BenchmarkSupport",
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "BulwarkCore", package: root),
                 .product(name: "BulwarkLedger", package: root),

@@ -1,11 +1,7 @@
+import BenchmarkSupport
 import BulwarkFirmware
 import Foundation
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Firmware scanning throughput, for firmware-throughput.sh and firmware-vs-cve-bin-tool.sh.
 ///
@@ -26,23 +22,12 @@ guard arguments.count >= 2 else {
 let root = arguments[1]
 let rounds = arguments.count > 2 ? max(1, Int(arguments[2]) ?? 3) : 3
 
-func cpuSeconds() -> Double {
-    var usage = rusage()
-    #if canImport(Glibc)
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    #else
-    getrusage(RUSAGE_SELF, &usage)
-    #endif
-    func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
-    return seconds(usage.ru_utime) + seconds(usage.ru_stime)
-}
-
 let analyzer = FirmwareAnalyzer()
 var rates: [Double] = []
 var last: [IdentifiedComponent] = []
 for round in 1...rounds {
     var steps: [(FirmwareAnalyzer.Step, ContinuousClock.Instant)] = []
-    let cpuBefore = cpuSeconds()
+    let cpuBefore = processCPUSeconds()
     let started = ContinuousClock.now
     let bytes: Int
     let files: Int
@@ -67,7 +52,7 @@ for round in 1...rounds {
     }
     let finished = ContinuousClock.now
     let wall = (finished - started) / .seconds(1)
-    let cpu = cpuSeconds() - cpuBefore
+    let cpu = processCPUSeconds() - cpuBefore
     let megabytes = Double(bytes) / 1_000_000
     rates.append(megabytes / wall)
     var split: [String] = []

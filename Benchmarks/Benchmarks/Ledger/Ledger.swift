@@ -1,15 +1,11 @@
 import Benchmark
+import BenchmarkSupport
 import BulwarkCore
 import BulwarkLedger
 import BulwarkStore
 import Foundation
 import SQLKit
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// The evidence ledger's figures: batched appends of 1 KiB entries against the raw SHA-256 rate for the same entries
 /// in the same run, and proof generation at 10 million entries.
@@ -66,13 +62,13 @@ let benchmarks: @Sendable () -> Void = {
         let org = try await store.createOrganisation(name: "Benchmark Operator", kind: .operator)
         let principal = try await store.systemPrincipal(for: org)
         benchmark.startMeasurement()
-        let cpuBefore = LedgerBench.processCPUSeconds()
+        let cpuBefore = processCPUSeconds()
         let started = ContinuousClock.now
         for start in stride(from: 0, to: count, by: batch) {
             try await store.appendToLedger(Array(items[start..<start + batch]), by: principal, origin: .commandLine)
         }
         let rate = Double(count) / (ContinuousClock.now - started).seconds
-        let cpu = LedgerBench.processCPUSeconds() - cpuBefore
+        let cpu = processCPUSeconds() - cpuBefore
         benchmark.stopMeasurement()
         benchmark.measurement(perCPUSecond, Int(Double(count) / cpu))
         benchmark.measurement(hashesPerSecond, Int(limit))
@@ -104,18 +100,6 @@ let benchmarks: @Sendable () -> Void = {
 }
 
 enum LedgerBench {
-    /// User plus system CPU time of every thread of this process so far.
-    static func processCPUSeconds() -> Double {
-        var usage = rusage()
-        #if canImport(Glibc)
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        #else
-        getrusage(RUSAGE_SELF, &usage)
-        #endif
-        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
-        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
-    }
-
     static let size: UInt64 = 10_000_000
     /// Entries with rows of their own in the 10M file, spread over the tree (the rest of the tree is nodes only).
     static let provable: [UInt64] = [0, 1, 4_999_999, 7_777_777, 9_999_998, 9_999_999]

@@ -1,3 +1,4 @@
+import BenchmarkSupport
 import BulwarkNetwork
 import Foundation
 
@@ -22,16 +23,6 @@ let arguments = CommandLine.arguments
 let clock = ContinuousClock()
 
 func seconds(_ elapsed: Duration) -> Double { Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18 }
-
-func cpuSeconds() -> Double {
-    var usage = rusage()
-    #if canImport(Glibc)
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    #else
-    getrusage(RUSAGE_SELF, &usage)
-    #endif
-    return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6 + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
-}
 
 func residentBytes() -> Int {
     guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8), let pages = text.split(separator: " ").dropFirst().first.flatMap({ Int($0) })
@@ -156,7 +147,7 @@ func collect(port: String, records wanted: Int) async throws {
     let listener = try UDPDatagramListener(address: "127.0.0.1:\(port)")
     let queue = DatagramQueue(capacity: 65_536)
     var collector = FlowCollector()
-    let startCPU = cpuSeconds()
+    let startCPU = processCPUSeconds()
     listener.start(into: queue)
     print("listening on \(listener.boundAddress), receive buffer \(listener.receiveBufferBytes) bytes")
     // Stops the listener when nothing arrived for 3 s (the sender is done, or lost the rest).
@@ -177,7 +168,7 @@ func collect(port: String, records wanted: Int) async throws {
     }
     watchdog.cancel()
     collector.countDrops(queue.drops)
-    let cpu = cpuSeconds() - startCPU
+    let cpu = processCPUSeconds() - startCPU
     let c = collector.counters
     print(
         "records \(c.records) datagrams \(c.datagrams) packets \(c.packets) bytes \(c.bytes) drops \(c.drops) bad-input \(c.badInput) "
