@@ -38,11 +38,11 @@ enum BrowserEnvironment {
         } catch {
             // Close the pool on failure too, or its debug-build check at deinit ends the whole test process.
             await store.database.close()
-            for suffix in ["", "-wal", "-shm", "-ledger"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+            for suffix in ["", "-wal", "-shm", "-ledger", "-ledger-nodes"] { try? FileManager.default.removeItem(atPath: path + suffix) }
             throw error
         }
         await store.database.close()
-        for suffix in ["", "-wal", "-shm", "-ledger"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        for suffix in ["", "-wal", "-shm", "-ledger", "-ledger-nodes"] { try? FileManager.default.removeItem(atPath: path + suffix) }
     }
 
     func browse(store: SQLStore, chromedriver: String, chromium: String) async throws {

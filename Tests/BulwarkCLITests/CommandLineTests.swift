@@ -55,7 +55,7 @@ struct BulwarkProcess {
     }
 
     func remove() {
-        for suffix in ["", "-wal", "-shm", "-ledger"] { try? FileManager.default.removeItem(atPath: database + suffix) }
+        for suffix in ["", "-wal", "-shm", "-ledger", "-ledger-nodes"] { try? FileManager.default.removeItem(atPath: database + suffix) }
     }
 }
 

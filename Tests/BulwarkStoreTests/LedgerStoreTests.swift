@@ -130,6 +130,12 @@ import Testing
         let at: Place
         let message: String
         var testDescription: String { "\(table) \(key) \(at)" }
+
+        /// The level of the tile a `ledger_tiles` tampering names (always the tile at index 0).
+        var tileLevel: Int? {
+            guard table == "ledger_tiles", key.hasPrefix("level = ") else { return nil }
+            return Int(key.dropFirst("level = ".count).prefix { $0.isNumber })
+        }
     }
 
     enum Place: Sendable, CustomStringConvertible {
@@ -208,7 +214,43 @@ import Testing
         return (path, UInt64(offset), try row.decode(column: "file_length", as: Int.self))
     }
 
+    /// Where node (level, index) lies in the hash file beside SQLite, worked out here by replaying appends: each leaf is
+    /// stored, then every node it completes, bottom-up.
+    static func hashFileOffset(level: Int, index: UInt64) -> UInt64 {
+        var stored: UInt64 = 0
+        var leaf: UInt64 = 0
+        while true {
+            if level == 0 && leaf == index { return stored * 32 }
+            stored += 1
+            var completed = 0
+            while (leaf >> UInt64(completed)) & 1 == 1 {
+                completed += 1
+                if completed == level && leaf >> UInt64(completed) == index { return stored * 32 }
+                stored += 1
+            }
+            leaf += 1
+        }
+    }
+
+    /// On SQLite, the hash file and the nodes a tile tampering names (those of tile 0 at its level, in a ledger of 23).
+    static func hashFileNodes(_ tampering: Tampering, _ store: SQLStore) -> (path: String, offsets: [UInt64])? {
+        guard let level = tampering.tileLevel, let path = store.database.ledgerNodeFilePath else { return nil }
+        return (path, (0..<(UInt64(23) >> UInt64(level))).map { hashFileOffset(level: level, index: $0) })
+    }
+
+    /// What a tampering changes, as text: a bundle's entries, a tile's hex digits (on SQLite, the same nodes' hashes read
+    /// from the hash file as hex) or a column.
     static func stored(_ tampering: Tampering, _ store: SQLStore) async throws -> String {
+        if let nodes = hashFileNodes(tampering, store) {
+            let handle = try #require(FileHandle(forReadingAtPath: nodes.path))
+            defer { try? handle.close() }
+            var hex = ""
+            for offset in nodes.offsets {
+                try handle.seek(toOffset: offset)
+                hex += try #require(try handle.read(upToCount: 32)).map { String(format: "%02x", $0) }.joined()
+            }
+            return hex
+        }
         if let file = try await fileRange(tampering, store) {
             let handle = try #require(FileHandle(forReadingAtPath: file.path))
             defer { try? handle.close() }
@@ -222,6 +264,18 @@ import Testing
 
     /// Writes `text` where `stored(_:_:)` read it; in the entry file the text keeps its length.
     static func store(_ text: String, for tampering: Tampering, _ store: SQLStore) async throws {
+        if let nodes = hashFileNodes(tampering, store) {
+            let digits = Array(text.utf8)
+            #expect(digits.count == nodes.offsets.count * 64)
+            let handle = try #require(FileHandle(forWritingAtPath: nodes.path))
+            defer { try? handle.close() }
+            for (k, offset) in nodes.offsets.enumerated() {
+                let hash = try #require(TreeHash(hexDigits: digits[k * 64..<(k + 1) * 64]))
+                try handle.seek(toOffset: offset)
+                try handle.write(contentsOf: Data(hash.bytes))
+            }
+            return
+        }
         if let file = try await fileRange(tampering, store) {
             #expect(text.utf8.count == file.length)
             let handle = try #require(FileHandle(forWritingAtPath: file.path))
@@ -287,21 +341,56 @@ import Testing
     @Test(arguments: TestBackend.available)
     func aTileOfTheWrongLengthOrAStrayBundleIsNamed(_ backend: TestBackend) async throws {
         try await Self.withLedger(backend) { store, tenants, _ async throws in
-            let tile = Tampering(table: "ledger_tiles", column: "hashes", key: "level = 1 AND idx = 0", at: .middle, message: "")
-            let original = try await Self.stored(tile, store)
-            try await Self.store(String(original.dropLast(64)), for: tile, store)
-            await #expect(
-                throws: LedgerError.tampered("the tile at level 1, index 0 holds 640 hex digits; a ledger of 23 entries has 11 hashes there")
-            ) {
-                try await store.verifyLedger()
+            if let path = store.database.ledgerNodeFilePath {
+                // SQLite has no tiles; the hash file cut short of the 2·23 − popcount(23) = 42 hashes it must hold is named.
+                let original = try #require(FileManager.default.contents(atPath: path))
+                #expect(truncate(path, off_t(42 * 32 - 10)) == 0)
+                await #expect(throws: LedgerError.tampered("the hashes of entries 0..<23 lie past the end of \(path)")) {
+                    try await store.verifyLedger()
+                }
+                try original.write(to: URL(fileURLWithPath: path))
+            } else {
+                let tile = Tampering(table: "ledger_tiles", column: "hashes", key: "level = 1 AND idx = 0", at: .middle, message: "")
+                let original = try await Self.stored(tile, store)
+                try await Self.store(String(original.dropLast(64)), for: tile, store)
+                await #expect(
+                    throws: LedgerError.tampered("the tile at level 1, index 0 holds 640 hex digits; a ledger of 23 entries has 11 hashes there")
+                ) {
+                    try await store.verifyLedger()
+                }
+                try await Self.store(original, for: tile, store)
             }
-            try await Self.store(original, for: tile, store)
+            #expect(try await store.verifyLedger().size == 23)
             try await store.database.withConnection { db in
                 try await db.raw(
                     "INSERT INTO ledger_entry_bundles (first_idx, count, org_id, entries) VALUES (23, 1, \(bind: tenants.operatorOrg.id.rawValue), 'x')"
                 ).run()
             }
             await #expect(throws: LedgerError.tampered("entries are stored beyond the ledger's 23 entries")) { try await store.verifyLedger() }
+        }
+    }
+
+    /// On SQLite every leaf and node hash is in the hash file beside the database, 32 bytes each, in the order appends
+    /// complete them, and no tile rows are written.
+    @Test func onSQLiteHashesAreKeptInTheFileBesideTheDatabaseInAppendOrder() async throws {
+        try await Self.withLedger(.sqlite) { store, tenants, _ async throws in
+            let path = try #require(store.database.ledgerNodeFilePath)
+            let file = try #require(FileManager.default.contents(atPath: path))
+            var expected: [UInt8] = []
+            var frontier = TreeFrontier()
+            for index in 0..<UInt64(23) {
+                let entry = try await store.ledgerEntry(index, for: index < 15 ? tenants.viewer : tenants.otherOperatorOwner)
+                frontier.append(entry.leafHash) { _, hash in expected += hash.bytes }
+            }
+            #expect(expected.count == 42 * 32)
+            #expect(Array(file.prefix(expected.count)) == expected)
+            #expect(Self.hashFileOffset(level: 4, index: 0) == 30 * 32)
+            let tiles = try await store.database.withConnection { db in
+                try await db.raw("SELECT COUNT(*) AS n FROM ledger_tiles").first()!.decode(column: "n", as: Int.self)
+            }
+            #expect(tiles == 0)
+            let (mode, _) = try Self.mode(of: path)
+            #expect(mode & 0o077 == 0, "the hash file is readable by others: \(String(mode, radix: 8))")
         }
     }
 
@@ -330,7 +419,8 @@ import Testing
         }
     }
 
-    /// An append that wrote its entries but did not commit leaves bytes past `file_end`; the next append writes over them.
+    /// An append that wrote its entries and hashes but did not commit leaves bytes past the ends the database names; the
+    /// next append writes over them.
     @Test func bytesLeftByAnAppendThatDidNotCommitAreWrittenOver() async throws {
         try await Self.withLedger(.sqlite) { store, tenants, key async throws in
             let path = try #require(store.database.ledgerEntryFilePath)
@@ -341,6 +431,12 @@ import Testing
             try handle.seek(toOffset: UInt64(end))
             try handle.write(contentsOf: Data(repeating: UInt8(ascii: "#"), count: 5000))
             try handle.close()
+            // The hash file likewise, past the 42 hashes a ledger of 23 entries has.
+            let nodePath = try #require(store.database.ledgerNodeFilePath)
+            let hashes = try #require(FileHandle(forWritingAtPath: nodePath))
+            try hashes.seek(toOffset: 42 * 32)
+            try hashes.write(contentsOf: Data(repeating: 0xA5, count: 5000))
+            try hashes.close()
             #expect(try await store.verifyLedger(keys: [key.verifierKey]).size == 23)
             #expect(try await store.appendToLedger(try Self.items(23..<30), by: tenants.analyst, origin: .commandLine) == 23..<30)
             _ = try await store.publishLedgerCheckpoint(origin: Self.origin, signers: [key])
@@ -388,7 +484,8 @@ import Testing
         return (UInt32(status.st_mode), Int(status.st_size))
     }
 
-    /// A ledger written in the one-row-per-entry-and-node layout of migration 4 is carried into tiles by migration 8.
+    /// A ledger written in the one-row-per-entry-and-node layout of migration 4 is carried into tiles by migration 8, and
+    /// on SQLite from tiles into the hash file.
     @Test(arguments: TestBackend.available)
     func aLedgerInTheOldLayoutIsConvertedAndStillProves(_ backend: TestBackend) async throws {
         try await withTestDatabase(backend, migrate: false) { test in
@@ -433,6 +530,14 @@ import Testing
                 ).run()
             }
             try await store.migrate()
+            if let path = test.database.ledgerNodeFilePath {
+                // On SQLite the tiles migration 8 made are moved into the hash file.
+                let tiles = try await test.database.withConnection { db in
+                    try await db.raw("SELECT COUNT(*) AS n FROM ledger_tiles").first()!.decode(column: "n", as: Int.self)
+                }
+                #expect(tiles == 0)
+                #expect(try Self.mode(of: path).1 >= (2 * 300 - 4) * 32)
+            }
             let check = try await store.verifyLedger(keys: [key.verifierKey])
             #expect(check.size == 300)
             #expect(check.root == frontier.root)

@@ -36,8 +36,8 @@ public final class Database: Sendable {
     public let location: String
     private let pool: Pool
     private let logger: Logger
-    /// SQLite only: the ledger's entry file, opened on first use (see `LedgerEntryFile`).
-    private let entryFile: Mutex<LedgerEntryFile?>
+    /// SQLite only: the ledger's entry and hash files, opened on first use (see `LedgerFile`).
+    private let openedLedgerFiles: Mutex<LedgerFiles?>
     private let entryFilePath: String?
 
     /// Opens a database from a URL: `postgres://user:pass@host:port/db`, `sqlite:PATH`, or a plain file path.
@@ -77,7 +77,7 @@ public final class Database: Sendable {
             on: group
         )
         return Database(
-            dialect: .sqlite, location: path, pool: .sqlite(pool), logger: logger, entryFilePath: LedgerEntryFile.path(besideDatabase: path))
+            dialect: .sqlite, location: path, pool: .sqlite(pool), logger: logger, entryFilePath: LedgerFile.entriesPath(besideDatabase: path))
     }
 
     private init(dialect: Dialect, location: String, pool: Pool, logger: Logger, entryFilePath: String?) {
@@ -86,19 +86,23 @@ public final class Database: Sendable {
         self.pool = pool
         self.logger = logger
         self.entryFilePath = entryFilePath
-        self.entryFile = Mutex(nil)
+        self.openedLedgerFiles = Mutex(nil)
     }
 
     /// SQLite only: where the ledger's entries are kept, beside the database file.
     public var ledgerEntryFilePath: String? { entryFilePath }
 
-    /// The ledger's entry file on SQLite, opened (and created) on first use; nil on PostgreSQL, which keeps entries in rows.
-    func ledgerEntryFile() throws(StoreError) -> LedgerEntryFile? {
-        guard let entryFilePath else { return nil }
-        return try entryFile.withLock { (file: inout LedgerEntryFile?) throws(StoreError) -> LedgerEntryFile in
-            if let file { return file }
-            let opened = try LedgerEntryFile(path: entryFilePath)
-            file = opened
+    /// SQLite only: where the ledger's tree hashes are kept, beside the database file.
+    public var ledgerNodeFilePath: String? { dialect == .sqlite ? LedgerFile.nodesPath(besideDatabase: location) : nil }
+
+    /// The ledger's entry and hash files on SQLite, opened (and created) on first use; nil on PostgreSQL, which keeps
+    /// both in rows.
+    func ledgerFiles() throws(StoreError) -> LedgerFiles? {
+        guard let entryFilePath, let nodeFilePath = ledgerNodeFilePath else { return nil }
+        return try openedLedgerFiles.withLock { (files: inout LedgerFiles?) throws(StoreError) -> LedgerFiles in
+            if let files { return files }
+            let opened = LedgerFiles(entries: try LedgerFile(path: entryFilePath), nodes: try LedgerFile(path: nodeFilePath))
+            files = opened
             return opened
         }
     }
@@ -171,6 +175,12 @@ public final class Database: Sendable {
         components.password = "***"
         return components.string ?? url
     }
+}
+
+/// The two files of a SQLite database's ledger.
+struct LedgerFiles: Sendable {
+    let entries: LedgerFile
+    let nodes: LedgerFile
 }
 
 /// Opens SQLite connections with the settings Bulwark relies on.

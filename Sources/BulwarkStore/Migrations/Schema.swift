@@ -279,7 +279,7 @@ public enum Schema {
         ]
     )
 
-    /// On SQLite, entries appended from now on are kept in the file beside the database (see `LedgerEntryFile`): a bundle
+    /// On SQLite, entries appended from now on are kept in the file beside the database (see `LedgerFile`): a bundle
     /// row then says where its entries are (`file_offset`, `file_length`) and its `entries` column is empty, and
     /// `ledger_head.file_end` is how many bytes of the file are entries. Bundles written before stay as they are.
     static let ledgerEntryFile = Migration(

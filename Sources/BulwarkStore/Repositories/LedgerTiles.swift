@@ -2,19 +2,22 @@ import BulwarkLedger
 import Foundation
 import Synchronization
 
-/// How the ledger is laid out in SQL (schema migration 8), after C2SP tlog-tiles.
+/// How the ledger is laid out (schema migration 8, after C2SP tlog-tiles; files beside SQLite since migration 15).
 ///
-/// * `ledger_tiles (level, idx, hashes)`: the hashes of the nodes 256·idx ..< 256·idx + 256 at one tree level, as
-///   lowercase hex run together. Unlike tlog-tiles every tree level is kept, so a proof element is read, never
-///   recomputed. The last tile of a level grows as appends complete its nodes.
+/// * Every leaf and node hash is kept, so a proof element is read, never recomputed. On SQLite they are the hash file
+///   beside the database (`LedgerFile`): 32 bytes each, in the order appends complete them (`storedIndex(of:)`), so a
+///   batch's hashes are one write and any node is one read at a computed offset. On PostgreSQL they are
+///   `ledger_tiles (level, idx, hashes)`: the hashes of the nodes 256·idx ..< 256·idx + 256 at one tree level, as
+///   lowercase hex run together; the last tile of a level grows as appends complete its nodes. A SQLite ledger written
+///   with tiles has them moved to the hash file when the store is migrated (`moveLedgerTilesToFile()`).
 /// * `ledger_entry_bundles (first_idx, count, org_id, entries, file_offset, file_length)`: up to 256 consecutive entries
 ///   of one append (so of one organisation), their canonical contents joined by a newline. Canonical JSON escapes every
 ///   control character, so a newline never occurs inside an entry. On PostgreSQL the text is the `entries` column; on
 ///   SQLite (since migration 15) it is the bytes `file_offset ..< file_offset + file_length` of the entry file beside the
-///   database (`LedgerEntryFile`), and `entries` is empty.
+///   database (`LedgerFile`), and `entries` is empty.
 ///
-/// A batch of n appended entries thus costs about n/256 bundle rows plus one tile row per level it touches, written by
-/// two statements, instead of 3n rows.
+/// A batch of n appended entries thus costs about n/256 bundle rows, plus on PostgreSQL one tile row per level it
+/// touches, instead of 3n rows.
 enum LedgerLayout {
     /// Hashes per tile, as in tlog-tiles.
     static let tileWidth: UInt64 = 256
@@ -24,6 +27,33 @@ enum LedgerLayout {
     static let bundleLimit = 256
     /// The separator between entries in a bundle.
     static let separator = UInt8(ascii: "\n")
+
+    /// Where a hash lies in the hash file, counted in hashes.
+    ///
+    /// Appending leaf j stores the leaf and then the nodes it completes, one per trailing one bit of j
+    /// (`TreeFrontier.append`). So the leaves before leaf L stored L + Σ_{j<L} trailingOnes(j) = 2L − popcount(L) hashes,
+    /// and the node of level m that leaf L completes is stored m places after leaf L. The node (m, i) is completed by
+    /// leaf (i + 1)·2^m − 1.
+    static func storedIndex(of position: NodePosition) -> UInt64 {
+        let completedBy = ((position.index + 1) << UInt64(position.level)) - 1
+        return storedCount(forSize: completedBy) + UInt64(position.level)
+    }
+
+    /// Calls `body` with the positions appending `leaves` stores, in the order the hash file keeps them: each leaf, then
+    /// one node per trailing one bit of its index.
+    static func forEachStored(appending leaves: Range<UInt64>, _ body: (NodePosition) throws -> Void) rethrows {
+        for leaf in leaves {
+            try body(NodePosition(level: 0, index: leaf))
+            var level = 0
+            while (leaf >> UInt64(level)) & 1 == 1 {
+                level += 1
+                try body(NodePosition(level: level, index: leaf >> UInt64(level)))
+            }
+        }
+    }
+
+    /// How many hashes a ledger of `size` entries stores.
+    static func storedCount(forSize size: UInt64) -> UInt64 { 2 * size - UInt64(size.nonzeroBitCount) }
 
     /// The tile holding a node, and where the node's hex digits start in it.
     static func tile(of position: NodePosition) -> (level: Int, index: UInt64, offset: Int) {

@@ -50,17 +50,17 @@ extension SQLStore {
     /// Appends inside the caller's transaction; the items' kinds must have been checked.
     ///
     /// The entries' text and leaf hashes are made first, since neither depends on where the batch lands. On SQLite the
-    /// text then goes to the entry file at `ledger_head.file_end` (see `LedgerEntryFile`), on PostgreSQL into the bundle
-    /// rows.
+    /// text then goes to the entry file at `ledger_head.file_end` and the leaf and node hashes to the hash file after the
+    /// ones already there (see `LedgerFile`); on PostgreSQL into bundle and tile rows.
     static func appendEntries(
         _ items: [LedgerItem], organisation: String, recordedAt: String, _ session: DatabaseSession
     ) async throws -> Range<UInt64> {
         let db = session.sql
         var encoded = EncodedEntries(items, organisation: organisation, recordedAt: recordedAt)
-        let file = try session.database.ledgerEntryFile()
+        let files = try session.database.ledgerFiles()
         // One statement moves the head past the batch and says where the batch starts; on PostgreSQL its row lock also
         // makes concurrent appenders take turns (SQLite holds the write lock already). A failure below rolls it back.
-        let fileBytes = file == nil ? 0 : encoded.text.count
+        let fileBytes = files == nil ? 0 : encoded.text.count
         guard
             let head = try await db.raw(
                 "UPDATE ledger_head SET size = size + \(bind: items.count), file_end = file_end + \(bind: fileBytes) WHERE id = 1 RETURNING size, file_end"
@@ -71,10 +71,8 @@ extension SQLStore {
         let start = UInt64(try head.int("size")) - UInt64(items.count)
         guard !items.isEmpty else { return start..<start }
         let fileOffset = try head.int("file_end") - fileBytes
-        if let file { try file.write(encoded.text, at: Int64(fileOffset)) }
-        var frontier = try await Self.frontier(size: start, db)
-        var tiles = LedgerTileWriter()
-        for leaf in encoded.leaves { frontier.append(leaf) { tiles.add($0, $1) } }
+        if let files { try files.entries.write(encoded.text, at: Int64(fileOffset)) }
+        var frontier = try await Self.frontier(size: start, nodes: files?.nodes, db)
         var bundles: [[DatabaseSession.Value]] = []
         for first in stride(from: 0, to: items.count, by: LedgerLayout.bundleLimit) {
             let last = min(first + LedgerLayout.bundleLimit, items.count)
@@ -82,13 +80,24 @@ extension SQLStore {
             let bytes = encoded.starts[first]..<encoded.starts[last] - 1
             bundles.append([
                 .integer(Int(start) + first), .integer(last - first), .text(organisation),
-                .text(file == nil ? String(decoding: encoded.text[bytes], as: UTF8.self) : ""),
-                file == nil ? .null : .integer(fileOffset + bytes.lowerBound), file == nil ? .null : .integer(bytes.count),
+                .text(files == nil ? String(decoding: encoded.text[bytes], as: UTF8.self) : ""),
+                files == nil ? .null : .integer(fileOffset + bytes.lowerBound), files == nil ? .null : .integer(bytes.count),
             ])
+        }
+        var tiles = LedgerTileWriter()
+        if let files {
+            // Appends report hashes in exactly the order the hash file keeps them, so the batch's are one run.
+            let first = LedgerLayout.storedCount(forSize: start)
+            var hashes: [UInt8] = []
+            hashes.reserveCapacity(Int(LedgerLayout.storedCount(forSize: start + UInt64(items.count)) - first) * TreeHash.size)
+            for leaf in encoded.leaves { frontier.append(leaf) { _, hash in hashes.append(contentsOf: hash.bytes) } }
+            try files.nodes.write(hashes, at: Int64(first) * Int64(TreeHash.size))
+        } else {
+            for leaf in encoded.leaves { frontier.append(leaf) { tiles.add($0, $1) } }
         }
         encoded.recycle()
         // Inline bundles are at most 256 KiB of 1 KiB entries each; a few per statement keep a statement's text bounded.
-        let perStatement = file == nil ? 16 : 500
+        let perStatement = files == nil ? 16 : 500
         for chunk in stride(from: 0, to: bundles.count, by: perStatement) {
             try await session.insert(
                 into: "ledger_entry_bundles", columns: ["first_idx", "count", "org_id", "entries", "file_offset", "file_length"],
@@ -133,7 +142,7 @@ extension SQLStore {
 
     /// An entry of an organisation the principal may read; another tenant's entry is "not found".
     public func ledgerEntry(_ index: UInt64, for principal: Principal) async throws -> LedgerEntry {
-        let file = try database.ledgerEntryFile()
+        let file = try database.ledgerFiles()?.entries
         return try await database.withConnection { db in try await Self.readableEntry(index, for: principal, file: file, db) }
     }
 
@@ -147,11 +156,12 @@ extension SQLStore {
         guard log.name == origin else { throw LedgerError.key("the log's key is named \(log.name), but tlog-checkpoint wants the origin \(origin)") }
         let createdAt = now()
         let time = clock.now()
-        let file = try database.ledgerEntryFile()
+        let files = try database.ledgerFiles()
         return try await database.transaction { db in
             try await db.raw("UPDATE ledger_head SET size = size WHERE id = 1").run()
             // What the checkpoint covers goes to disk before it is signed; appends wait for this transaction.
-            try file?.synchronise()
+            try files?.entries.synchronise()
+            try files?.nodes.synchronise()
             let size = try await Self.ledgerSize(db)
             if let row = try await db.raw("SELECT note FROM ledger_checkpoints WHERE size = \(bind: Int(size))").first() {
                 var note = try SignedNote(parsing: try row.string("note"))
@@ -161,7 +171,7 @@ extension SQLStore {
                 try await db.raw("UPDATE ledger_checkpoints SET note = \(bind: note.serialized) WHERE size = \(bind: Int(size))").run()
                 return note
             }
-            let root = try await Self.frontier(size: size, db).root
+            let root = try await Self.frontier(size: size, nodes: files?.nodes, db).root
             let note = try SignedNote(text: Checkpoint(origin: origin, size: size, root: root).text, signedBy: signers, at: time)
             try await db.raw(
                 """
@@ -190,9 +200,9 @@ extension SQLStore {
 
     /// An offline proof bundle for an entry the principal may read, against the newest checkpoint.
     public func ledgerProofBundle(_ index: UInt64, for principal: Principal) async throws -> ProofBundle {
-        let file = try database.ledgerEntryFile()
+        let files = try database.ledgerFiles()
         return try await database.withConnection { db in
-            let entry = try await Self.readableEntry(index, for: principal, file: file, db)
+            let entry = try await Self.readableEntry(index, for: principal, file: files?.entries, db)
             guard let row = try await db.raw("SELECT note FROM ledger_checkpoints ORDER BY size DESC LIMIT 1").first() else {
                 throw LedgerError.outOfRange("no checkpoint has been published; run 'bulwark ledger checkpoint'")
             }
@@ -202,17 +212,18 @@ extension SQLStore {
                 throw LedgerError.outOfRange("entry \(index) is newer than the latest checkpoint (size \(checkpoint.size)); publish a new one")
             }
             let plan = try ProofPlan.inclusion(index: index, size: checkpoint.size)
-            let proof = try await Self.assemble(plan, db)
+            let proof = try await Self.assemble(plan, nodes: files?.nodes, db)
             return try ProofBundle(entry: entry, leafIndex: index, proof: proof, checkpoint: note)
         }
     }
 
     /// RFC 9162 §2.1.4 consistency proof between two sizes the ledger has reached. Public: it reveals only hashes.
     public func ledgerConsistencyProof(from: UInt64, to: UInt64) async throws -> [TreeHash] {
-        try await database.withConnection { db in
+        let nodes = try database.ledgerFiles()?.nodes
+        return try await database.withConnection { db in
             let size = try await Self.ledgerSize(db)
             guard to <= size else { throw LedgerError.outOfRange("the ledger has \(size) entries, fewer than \(to)") }
-            return try await Self.assemble(try ProofPlan.consistency(from: from, to: to), db)
+            return try await Self.assemble(try ProofPlan.consistency(from: from, to: to), nodes: nodes, db)
         }
     }
 
@@ -223,26 +234,39 @@ extension SQLStore {
         return UInt64(try row.int("size"))
     }
 
-    static func frontier(size: UInt64, _ db: any SQLDatabase) async throws -> TreeFrontier {
+    static func frontier(size: UInt64, nodes file: LedgerFile?, _ db: any SQLDatabase) async throws -> TreeFrontier {
         let positions = TreeFrontier.positions(forSize: size)
-        let hashes = try await nodes(Set(positions), db)
+        let hashes = try await nodes(Set(positions), file: file, db)
         return try TreeFrontier(size: size, pieces: try positions.map { try Self.hash(at: $0, in: hashes) })
     }
 
-    static func assemble(_ plan: ProofPlan, _ db: any SQLDatabase) async throws -> [TreeHash] {
-        let hashes = try await nodes(plan.positions, db)
+    static func assemble(_ plan: ProofPlan, nodes file: LedgerFile?, _ db: any SQLDatabase) async throws -> [TreeHash] {
+        let hashes = try await nodes(plan.positions, file: file, db)
         return try plan.assemble { (position: NodePosition) throws(LedgerError) -> TreeHash in try Self.hash(at: position, in: hashes) }
     }
 
     static func hash(at position: NodePosition, in hashes: [NodePosition: TreeHash]) throws(LedgerError) -> TreeHash {
-        guard let hash = hashes[position] else { throw LedgerError.tampered("the \(position) is missing from ledger_tiles") }
+        guard let hash = hashes[position] else { throw LedgerError.tampered("the \(position) is missing from the stored hashes") }
         return hash
+    }
+
+    /// Reads the given node hashes: 32 bytes each from the hash file on SQLite, otherwise from the tiles.
+    static func nodes(_ positions: Set<NodePosition>, file: LedgerFile?, _ db: any SQLDatabase) async throws -> [NodePosition: TreeHash] {
+        guard let file else { return try await nodes(positions, db) }
+        var found: [NodePosition: TreeHash] = [:]
+        for position in positions {
+            let offset = Int64(LedgerLayout.storedIndex(of: position)) * Int64(TreeHash.size)
+            // A file too short to hold the node leaves it missing, which `hash(at:in:)` reports.
+            guard let bytes = try file.read(at: offset, count: TreeHash.size), let hash = TreeHash(bytes: bytes) else { continue }
+            found[position] = hash
+        }
+        return found
     }
 
     /// Positions per query when reading single nodes; SQLite allows 500 terms in a compound SELECT.
     static let nodesPerQuery = 200
 
-    /// Reads the given node hashes, each as the 64 hex digits cut out of its tile by the database.
+    /// Reads the given node hashes from the tiles (PostgreSQL), each as the 64 hex digits cut out of its tile by the database.
     static func nodes(_ positions: Set<NodePosition>, _ db: any SQLDatabase) async throws -> [NodePosition: TreeHash] {
         let sorted = positions.sorted()
         var found: [NodePosition: TreeHash] = [:]
@@ -272,7 +296,7 @@ extension SQLStore {
         return found
     }
 
-    static func readableEntry(_ index: UInt64, for principal: Principal, file: LedgerEntryFile?, _ db: any SQLDatabase) async throws -> LedgerEntry {
+    static func readableEntry(_ index: UInt64, for principal: Principal, file: LedgerFile?, _ db: any SQLDatabase) async throws -> LedgerEntry {
         guard index <= UInt64(Int.max),
             let row = try await db.raw(
                 """
@@ -292,7 +316,7 @@ extension SQLStore {
     /// A bundle row's entries joined by newlines: the row's own text, or the bytes it names in the entry file.
     ///
     /// `fileEnd`, when given, is `ledger_head.file_end`; a bundle naming bytes past it is reported.
-    static func bundleText(_ row: any SQLRow, first: UInt64, file: LedgerEntryFile?, fileEnd: Int?) throws -> [UInt8] {
+    static func bundleText(_ row: any SQLRow, first: UInt64, file: LedgerFile?, fileEnd: Int?) throws -> [UInt8] {
         guard let offset = try row.decode(column: "file_offset", as: Int?.self) else { return Array(try row.string("entries").utf8) }
         guard let length = try row.decode(column: "file_length", as: Int?.self), offset >= 0, length >= 0 else {
             throw LedgerError.tampered("the entries stored from index \(first) have an offset in the entry file but no valid length")

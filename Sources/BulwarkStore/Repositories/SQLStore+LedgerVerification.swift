@@ -19,7 +19,7 @@ extension SQLStore {
     /// Throws `LedgerError.tampered` naming the first entry, node or checkpoint that does not match. With `keys`, each
     /// checkpoint's signatures must also verify (at least one of the keys).
     public func verifyLedger(keys: [NoteVerifierKey] = []) async throws -> LedgerCheck {
-        let file = try database.ledgerEntryFile()
+        let files = try database.ledgerFiles()
         return try await database.withConnection { db in
             guard let head = try await db.raw("SELECT size, file_end FROM ledger_head WHERE id = 1").first() else {
                 throw StoreError.corrupt("ledger_head has no row; the ledger migration did not complete")
@@ -74,7 +74,7 @@ extension SQLStore {
                     guard count > 0, first + UInt64(count) <= size else {
                         throw LedgerError.tampered("the entries stored from index \(first) claim \(count) entries, past the ledger's \(size)")
                     }
-                    let text = try Self.bundleText(row, first: first, file: file, fileEnd: fileEnd)
+                    let text = try Self.bundleText(row, first: first, file: files?.entries, fileEnd: fileEnd)
                     let contents = text.split(separator: LedgerLayout.separator, omittingEmptySubsequences: false)
                     guard contents.count == count else {
                         throw LedgerError.tampered("the entries stored from index \(first) hold \(contents.count) entries, not \(count)")
@@ -83,7 +83,7 @@ extension SQLStore {
                     end = first + UInt64(count)
                 }
                 guard end > start else { throw LedgerError.tampered("entry \(start) is missing") }
-                let stored = try await Self.nodes(from: start, to: end, size: size, db)
+                let stored = try await Self.nodes(from: start, to: end, size: size, file: files?.nodes, db)
                 for bundle in bundles {
                     for (offset, content) in bundle.contents.enumerated() {
                         let index = bundle.first + UInt64(offset)
@@ -103,7 +103,7 @@ extension SQLStore {
                                 position.level == 0
                                 ? "entry \(index): its content does not hash to the stored leaf hash (\(position))"
                                 : "the \(position) does not match the hash of its children"
-                            if stored[position] == nil { mismatch = "the \(position) is missing from ledger_tiles" }
+                            if stored[position] == nil { mismatch = "the \(position) is missing from the stored hashes" }
                         }
                         if let mismatch { throw LedgerError.tampered(mismatch) }
                         try compareCheckpoints()
@@ -114,6 +114,57 @@ extension SQLStore {
             if let beyond, try beyond.int("n") > 0 { throw LedgerError.tampered("entries are stored beyond the ledger's \(size) entries") }
             if let unmatched = pending.first { throw LedgerError.tampered("checkpoint at size \(unmatched.size) was never reached") }
             return LedgerCheck(size: size, root: frontier.root, checkpointSizes: matched)
+        }
+    }
+
+    /// Every stored hash a run of leaves [start, end) produces when appended: one read of the hash file on SQLite.
+    static func nodes(
+        from start: UInt64, to end: UInt64, size: UInt64, file: LedgerFile?, _ db: any SQLDatabase
+    ) async throws -> [NodePosition: TreeHash] {
+        guard let file else { return try await nodes(from: start, to: end, size: size, db) }
+        let first = LedgerLayout.storedCount(forSize: start)
+        let count = Int(LedgerLayout.storedCount(forSize: end) - first)
+        guard let bytes = try file.read(at: Int64(first) * Int64(TreeHash.size), count: count * TreeHash.size) else {
+            throw LedgerError.tampered("the hashes of entries \(start)..<\(end) lie past the end of \(file.path)")
+        }
+        var found: [NodePosition: TreeHash] = [:]
+        found.reserveCapacity(count)
+        var offset = 0
+        LedgerLayout.forEachStored(appending: start..<end) { position in
+            found[position] = TreeHash(bytes: Array(bytes[offset..<offset + TreeHash.size]))
+            offset += TreeHash.size
+        }
+        return found
+    }
+
+    /// Leaves whose hashes are moved per write by `moveLedgerTilesToFile()`.
+    static let tileMoveLeaves: UInt64 = 65_536
+
+    /// On SQLite, moves hashes kept as tiles (by versions before the hash file) into the hash file and deletes the tiles.
+    ///
+    /// Runs under the write lock. The hashes are written and flushed to disk before the transaction that deletes the
+    /// tiles commits, so an interruption leaves the tiles in place and the next migration writes the same bytes again.
+    /// Tiles that do not hold what a ledger of its size has are reported as tampering, as a full check would.
+    func moveLedgerTilesToFile() async throws {
+        guard let files = try database.ledgerFiles() else { return }
+        try await database.transaction { db in
+            guard try await db.raw("SELECT level FROM ledger_tiles LIMIT 1").first() != nil else { return }
+            let size = try await Self.ledgerSize(db)
+            var start: UInt64 = 0
+            while start < size {
+                let end = min(size, start + Self.tileMoveLeaves)
+                let stored = try await Self.nodes(from: start, to: end, size: size, db)
+                var bytes: [UInt8] = []
+                bytes.reserveCapacity(Int(LedgerLayout.storedCount(forSize: end) - LedgerLayout.storedCount(forSize: start)) * TreeHash.size)
+                try LedgerLayout.forEachStored(appending: start..<end) { position in
+                    guard let hash = stored[position] else { throw LedgerError.tampered("the \(position) is missing from ledger_tiles") }
+                    bytes.append(contentsOf: hash.bytes)
+                }
+                try files.nodes.write(bytes, at: Int64(LedgerLayout.storedCount(forSize: start)) * Int64(TreeHash.size))
+                start = end
+            }
+            try files.nodes.synchronise()
+            try await db.raw("DELETE FROM ledger_tiles").run()
         }
     }
 

@@ -17,10 +17,12 @@ public struct SQLStore: Sendable {
         self.clock = clock
     }
 
-    /// Brings the schema up to date.
+    /// Brings the schema up to date, and on SQLite moves ledger hashes kept in tiles into the hash file.
     @discardableResult
     public func migrate() async throws -> [Migration] {
-        try await Migrator(database: database).migrate(now: now())
+        let applied = try await Migrator(database: database).migrate(now: now())
+        try await moveLedgerTilesToFile()
+        return applied
     }
 
     func now() -> String { Timestamp.format(clock.now()) }

@@ -125,7 +125,7 @@ struct TestWorld {
 
     func close() async {
         await store.database.close()
-        for suffix in ["", "-wal", "-shm", "-ledger"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        for suffix in ["", "-wal", "-shm", "-ledger", "-ledger-nodes"] { try? FileManager.default.removeItem(atPath: path + suffix) }
     }
 
     /// Everything of Bravo's that a request by someone else must never change.

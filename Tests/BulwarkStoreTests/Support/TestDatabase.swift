@@ -53,7 +53,7 @@ func withTestDatabase<T>(_ backend: TestBackend, migrate: Bool = true, _ body: (
     case .sqlite:
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("\(name).sqlite").path
         defer {
-            for suffix in ["", "-wal", "-shm", "-ledger"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+            for suffix in ["", "-wal", "-shm", "-ledger", "-ledger-nodes"] { try? FileManager.default.removeItem(atPath: path + suffix) }
         }
         return try await run(body, on: Database.open(path), backend: backend, migrate: migrate)
     case .postgres:
