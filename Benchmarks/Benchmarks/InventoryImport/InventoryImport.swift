@@ -39,7 +39,7 @@ let benchmarks: @Sendable () -> Void = {
         precondition(report.devicesCreated == deviceCount, "imported \(report.devicesCreated) devices, expected \(deviceCount)")
         benchmark.measurement(devicesPerSecond, Int(Double(deviceCount) / elapsed.seconds))
         await store.database.close()
-        for suffix in ["", "-wal", "-shm", "-ledger"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        for suffix in ["", "-wal", "-shm", "-ledger", "-ledger-nodes"] { try? FileManager.default.removeItem(atPath: path + suffix) }
     }
 }
 

@@ -75,7 +75,7 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.measurement(perSecond, Int(rate))
         benchmark.measurement(percent, Int(100 * rate / limit))
         await store.database.close()
-        for suffix in ["", "-wal", "-shm", "-ledger"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        for suffix in ["", "-wal", "-shm", "-ledger", "-ledger-nodes"] { try? FileManager.default.removeItem(atPath: path + suffix) }
     }
 
     let proofConfig = Benchmark.Configuration(metrics: [.wallClock], maxDuration: .seconds(20), maxIterations: 2000)
@@ -136,7 +136,7 @@ enum LedgerBench {
 
     /// Full tiles are written as they fill; the partial last tile of each level at the end.
     static func build(ready: String) async throws {
-        for suffix in ["", "-wal", "-shm", "-ledger"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        for suffix in ["", "-wal", "-shm", "-ledger", "-ledger-nodes"] { try? FileManager.default.removeItem(atPath: path + suffix) }
         let fresh = SQLStore(database: try Database.open(path))
         try await fresh.migrate()
         let org = try await fresh.createOrganisation(name: "Benchmark Operator", kind: .operator)

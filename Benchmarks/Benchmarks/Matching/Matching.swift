@@ -87,7 +87,7 @@ actor Corpus {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("bulwark-matching-bench-v1.sqlite").path
         let marker = path + ".complete"
         if !FileManager.default.fileExists(atPath: marker) {
-            for suffix in ["", "-wal", "-shm", "-ledger"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+            for suffix in ["", "-wal", "-shm", "-ledger", "-ledger-nodes"] { try? FileManager.default.removeItem(atPath: path + suffix) }
             let store = SQLStore(database: try Database.open(path))
             try await store.migrate()
             let advisories = Self.advisories()
