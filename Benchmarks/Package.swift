@@ -41,6 +41,15 @@ let package = Package(
             dependencies: ["BenchmarkSupport", .product(name: "BulwarkNetwork", package: root)],
             path: "Benchmarks/NetworkThroughput"
         ),
+        // A plain executable: ledger-append.sh runs it (see its header for why beside the ordo-one Ledger target).
+        .executableTarget(
+            name: "LedgerAppend",
+            dependencies: [
+                "BenchmarkSupport", .product(name: "BulwarkCore", package: root), .product(name: "BulwarkLedger", package: root),
+                .product(name: "BulwarkStore", package: root),
+            ],
+            path: "Benchmarks/LedgerAppend"
+        ),
         // A plain executable: firmware-throughput.sh and firmware-vs-cve-bin-tool.sh run it.
         .executableTarget(
             name: "Firmware",

@@ -26,8 +26,8 @@ public enum MerkleTree {
     public static func nodeHash(_ left: TreeHash, _ right: TreeHash) -> TreeHash {
         withUnsafeTemporaryAllocation(byteCount: 1 + 2 * TreeHash.size, alignment: 1) { buffer in
             buffer[0] = 0x01
-            left.bytes.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: buffer[1...TreeHash.size]).copyMemory(from: $0) }
-            right.bytes.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: buffer[(1 + TreeHash.size)...]).copyMemory(from: $0) }
+            left.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: buffer[1...TreeHash.size]).copyMemory(from: $0) }
+            right.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: buffer[(1 + TreeHash.size)...]).copyMemory(from: $0) }
             var hasher = SHA256()
             hasher.update(bufferPointer: UnsafeRawBufferPointer(buffer))
             return TreeHash(digest: hasher.finalize())

@@ -3,17 +3,40 @@ import Foundation
 
 /// One SHA-256 value in the log: a leaf hash, an interior node or a root.
 public struct TreeHash: Hashable, Sendable, CustomStringConvertible {
+    /// The 32 bytes in memory order, held inline: an append makes about two hashes per entry, and an array for each
+    /// cost an allocation and its reference counting. (Four words rather than a `SIMD4<UInt64>`, whose 32-byte
+    /// alignment is more than the task allocator of async functions guarantees.)
+    private var storage: Words
+
+    private struct Words: Hashable, Sendable {
+        var a: UInt64 = 0
+        var b: UInt64 = 0
+        var c: UInt64 = 0
+        var d: UInt64 = 0
+    }
+
     /// The 32 bytes of the digest.
-    public let bytes: [UInt8]
+    public var bytes: [UInt8] { withUnsafeBytes { Array($0) } }
+
+    /// Calls `body` with the 32 bytes, without copying them.
+    public func withUnsafeBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+        try Swift.withUnsafeBytes(of: storage, body)
+    }
+
+    private static func words<Bytes: ContiguousBytes>(_ bytes: Bytes) -> Words {
+        var words = Words()
+        Swift.withUnsafeMutableBytes(of: &words) { target in bytes.withUnsafeBytes { target.copyMemory(from: $0) } }
+        return words
+    }
 
     /// Wraps 32 bytes; anything else is not a SHA-256 value and is refused.
     public init?(bytes: [UInt8]) {
         guard bytes.count == TreeHash.size else { return nil }
-        self.bytes = bytes
+        storage = Self.words(bytes)
     }
 
     init(digest: SHA256.Digest) {
-        self.bytes = Array(digest)
+        storage = digest.withUnsafeBytes { Self.words($0) }
     }
 
     /// The size of a SHA-256 digest in bytes.
@@ -45,7 +68,7 @@ public struct TreeHash: Hashable, Sendable, CustomStringConvertible {
             digit = hexDigits.index(after: digit)
             bytes[index] = high << 4 | low
         }
-        self.bytes = bytes
+        storage = Self.words(bytes)
     }
 
     public var base64: String { Data(bytes).base64EncodedString() }
@@ -63,7 +86,7 @@ public struct TreeHash: Hashable, Sendable, CustomStringConvertible {
         // Grown once, then filled in place: appends of thousands of hashes spent most of their hex time in `append`.
         out.append(contentsOf: repeatElement(0, count: TreeHash.size * 2))
         out.withUnsafeMutableBufferPointer { buffer in
-            bytes.withUnsafeBufferPointer { bytes in
+            withUnsafeBytes { bytes in
                 var at = start
                 for byte in bytes {
                     buffer[at] = Self.hexDigit(byte >> 4)

@@ -1,6 +1,5 @@
 import BulwarkLedger
 import Foundation
-import Synchronization
 
 /// How the ledger is laid out (schema migration 8, after C2SP tlog-tiles; files beside SQLite since migration 15).
 ///
@@ -95,32 +94,14 @@ struct LedgerTileWriter {
     }
 }
 
-/// The entries of one append, encoded: their canonical contents each followed by a newline, where each starts, and
-/// their leaf hashes.
+/// Entries encoded: their canonical contents each followed by a newline, where each starts, and their leaf hashes.
 struct EncodedEntries: Sendable {
     /// Entry i is `text[starts[i] ..< starts[i + 1] - 1]`.
     var text: [UInt8] = []
     var starts: [Int] = [0]
     var leaves: [TreeHash] = []
 
-    /// Text buffers of earlier appends, kept for the next: a fresh megabyte for every batch cost page faults on each of
-    /// its pages, about a tenth of an append. At most a few are kept, none larger than `spareLimit`.
-    private static let spareBuffers = Mutex<[[UInt8]]>([])
-    private static let spareLimit = 16 << 20
-
-    /// Hands the text buffer back for later appends, leaving this value's text empty.
-    mutating func recycle() {
-        var text: [UInt8] = []
-        swap(&text, &self.text)
-        guard text.capacity <= Self.spareLimit else { return }
-        text.removeAll(keepingCapacity: true)
-        Self.spareBuffers.withLock { spare in
-            if spare.count < 2 { spare.append(text) }
-        }
-    }
-
-    init(_ items: [LedgerItem], organisation: String, recordedAt: String) {
-        text = Self.spareBuffers.withLock { $0.popLast() } ?? []
+    init(_ items: ArraySlice<LedgerItem>, organisation: String, recordedAt: String) {
         text.reserveCapacity(items.reduce(0) { $0 + $1.payload.utf8.count + $1.kind.utf8.count } + items.count * (organisation.utf8.count + 96))
         starts.reserveCapacity(items.count + 1)
         leaves.reserveCapacity(items.count)

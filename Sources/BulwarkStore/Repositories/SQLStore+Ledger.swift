@@ -49,53 +49,51 @@ extension SQLStore {
 
     /// Appends inside the caller's transaction; the items' kinds must have been checked.
     ///
-    /// The entries' text and leaf hashes are made first, since neither depends on where the batch lands. On SQLite the
-    /// text then goes to the entry file at `ledger_head.file_end` and the leaf and node hashes to the hash file after the
-    /// ones already there (see `LedgerFile`); on PostgreSQL into bundle and tile rows.
+    /// The batch is handled in chunks of one bundle (256 entries), in a pipeline of two steps on two cores: while one
+    /// chunk's entries are encoded and leaf-hashed, the chunk before has its text written and its nodes hashed
+    /// (`storeChunk`). The first chunk is encoded while the batch's place in the log is taken (`position`), since
+    /// neither the text nor the leaf hashes depend on it. On SQLite the text goes to the entry file from
+    /// `ledger_head.file_end` on and the hashes to the hash file after those already there (see `LedgerFile`); on
+    /// PostgreSQL into bundle and tile rows.
     static func appendEntries(
         _ items: [LedgerItem], organisation: String, recordedAt: String, _ session: DatabaseSession
     ) async throws -> Range<UInt64> {
         let db = session.sql
-        var encoded = EncodedEntries(items, organisation: organisation, recordedAt: recordedAt)
+        guard !items.isEmpty else {
+            let size = try await ledgerSize(db)
+            return size..<size
+        }
         let files = try session.database.ledgerFiles()
-        // One statement moves the head past the batch and says where the batch starts; on PostgreSQL its row lock also
-        // makes concurrent appenders take turns (SQLite holds the write lock already). A failure below rolls it back.
-        let fileBytes = files == nil ? 0 : encoded.text.count
-        guard
-            let head = try await db.raw(
-                "UPDATE ledger_head SET size = size + \(bind: items.count), file_end = file_end + \(bind: fileBytes) WHERE id = 1 RETURNING size, file_end"
-            ).first()
-        else {
-            throw StoreError.corrupt("ledger_head has no row; the ledger migration did not complete")
+        let chunks = stride(from: 0, to: items.count, by: LedgerLayout.bundleLimit).map {
+            items[$0..<min($0 + LedgerLayout.bundleLimit, items.count)]
         }
-        let start = UInt64(try head.int("size")) - UInt64(items.count)
-        guard !items.isEmpty else { return start..<start }
-        let fileOffset = try head.int("file_end") - fileBytes
-        if let files { try files.entries.write(encoded.text, at: Int64(fileOffset)) }
-        var frontier = try await Self.frontier(size: start, nodes: files?.nodes, db)
+        async let positioned = position(count: items.count, nodes: files?.nodes, db)
+        var encoded = EncodedEntries(chunks[0], organisation: organisation, recordedAt: recordedAt)
+        let place = try await positioned
+        var frontier = place.frontier
+        var fileOffset = place.fileEnd
         var bundles: [[DatabaseSession.Value]] = []
-        for first in stride(from: 0, to: items.count, by: LedgerLayout.bundleLimit) {
-            let last = min(first + LedgerLayout.bundleLimit, items.count)
-            // The bundle's entries joined by newlines: without the newline after its last entry.
-            let bytes = encoded.starts[first]..<encoded.starts[last] - 1
-            bundles.append([
-                .integer(Int(start) + first), .integer(last - first), .text(organisation),
-                .text(files == nil ? String(decoding: encoded.text[bytes], as: UTF8.self) : ""),
-                files == nil ? .null : .integer(fileOffset + bytes.lowerBound), files == nil ? .null : .integer(bytes.count),
-            ])
-        }
         var tiles = LedgerTileWriter()
-        if let files {
-            // Appends report hashes in exactly the order the hash file keeps them, so the batch's are one run.
-            let first = LedgerLayout.storedCount(forSize: start)
-            var hashes: [UInt8] = []
-            hashes.reserveCapacity(Int(LedgerLayout.storedCount(forSize: start + UInt64(items.count)) - first) * TreeHash.size)
-            for leaf in encoded.leaves { frontier.append(leaf) { _, hash in hashes.append(contentsOf: hash.bytes) } }
-            try files.nodes.write(hashes, at: Int64(first) * Int64(TreeHash.size))
-        } else {
-            for leaf in encoded.leaves { frontier.append(leaf) { tiles.add($0, $1) } }
+        for (number, chunk) in chunks.enumerated() {
+            let current = encoded
+            let first = place.start + UInt64(number * LedgerLayout.bundleLimit)
+            let offset = fileOffset
+            let edge = frontier
+            async let stored = storeChunk(current, first: first, fileOffset: offset, frontier: edge, files: files)
+            if number + 1 < chunks.count { encoded = EncodedEntries(chunks[number + 1], organisation: organisation, recordedAt: recordedAt) }
+            let result = try await stored
+            frontier = result.frontier
+            for (position, hash) in result.nodes { tiles.add(position, hash) }
+            // The bundle's entries joined by newlines: without the newline after its last entry.
+            let length = current.text.count - 1
+            bundles.append([
+                .integer(Int(first)), .integer(chunk.count), .text(organisation),
+                .text(files == nil ? String(decoding: current.text.prefix(length), as: UTF8.self) : ""),
+                files == nil ? .null : .integer(offset), files == nil ? .null : .integer(length),
+            ])
+            fileOffset += current.text.count
         }
-        encoded.recycle()
+        if files != nil { try await db.raw("UPDATE ledger_head SET file_end = \(bind: fileOffset) WHERE id = 1").run() }
         // Inline bundles are at most 256 KiB of 1 KiB entries each; a few per statement keep a statement's text bounded.
         let perStatement = files == nil ? 16 : 500
         for chunk in stride(from: 0, to: bundles.count, by: perStatement) {
@@ -109,7 +107,43 @@ extension SQLStore {
                 into: "ledger_tiles", columns: ["level", "idx", "hashes"], values: Array(tileRows[chunk..<min(chunk + 1000, tileRows.count)]),
                 then: "ON CONFLICT (level, idx) DO UPDATE SET hashes = ledger_tiles.hashes || excluded.hashes")
         }
-        return start..<frontier.size
+        return place.start..<frontier.size
+    }
+
+    /// Takes the next `count` places in the log: one statement moves the size past them and says where they start (on
+    /// PostgreSQL its row lock also makes concurrent appenders take turns; SQLite holds the write lock already). A
+    /// failure later in the transaction rolls it back.
+    static func position(
+        count: Int, nodes: LedgerFile?, _ db: any SQLDatabase
+    ) async throws -> (start: UInt64, fileEnd: Int, frontier: TreeFrontier) {
+        guard
+            let head = try await db.raw("UPDATE ledger_head SET size = size + \(bind: count) WHERE id = 1 RETURNING size, file_end").first()
+        else {
+            throw StoreError.corrupt("ledger_head has no row; the ledger migration did not complete")
+        }
+        let start = UInt64(try head.int("size")) - UInt64(count)
+        return (start, try head.int("file_end"), try await frontier(size: start, nodes: nodes, db))
+    }
+
+    /// One chunk's second step: on SQLite its text into the entry file at `fileOffset` and its leaf and node hashes,
+    /// which come in the order the hash file keeps them, into the hash file as one run; on PostgreSQL the nodes are
+    /// returned for the tile rows.
+    static func storeChunk(
+        _ chunk: EncodedEntries, first: UInt64, fileOffset: Int, frontier: TreeFrontier, files: LedgerFiles?
+    ) async throws -> (frontier: TreeFrontier, nodes: [(NodePosition, TreeHash)]) {
+        var frontier = frontier
+        guard let files else {
+            var nodes: [(NodePosition, TreeHash)] = []
+            for leaf in chunk.leaves { frontier.append(leaf) { nodes.append(($0, $1)) } }
+            return (frontier, nodes)
+        }
+        try files.entries.write(chunk.text, at: Int64(fileOffset))
+        let stored = LedgerLayout.storedCount(forSize: first)
+        var hashes: [UInt8] = []
+        hashes.reserveCapacity(Int(LedgerLayout.storedCount(forSize: first + UInt64(chunk.leaves.count)) - stored) * TreeHash.size)
+        for leaf in chunk.leaves { frontier.append(leaf) { _, hash in hash.withUnsafeBytes { hashes.append(contentsOf: $0) } } }
+        try files.nodes.write(hashes, at: Int64(stored) * Int64(TreeHash.size))
+        return (frontier, [])
     }
 
     /// Appends each finding's canonical JSON to the ledger; the findings must belong to the principal's organisation.
