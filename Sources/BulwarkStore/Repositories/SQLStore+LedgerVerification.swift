@@ -146,9 +146,11 @@ extension SQLStore {
     /// tiles commits, so an interruption leaves the tiles in place and the next migration writes the same bytes again.
     /// Tiles that do not hold what a ledger of its size has are reported as tampering, as a full check would.
     func moveLedgerTilesToFile() async throws {
-        guard let files = try database.ledgerFiles() else { return }
+        guard database.dialect == .sqlite else { return }
+        let database = self.database
         try await database.transaction { db in
-            guard try await db.raw("SELECT level FROM ledger_tiles LIMIT 1").first() != nil else { return }
+            // The files are opened (and so created) only when there is something to move.
+            guard try await db.raw("SELECT level FROM ledger_tiles LIMIT 1").first() != nil, let files = try database.ledgerFiles() else { return }
             let size = try await Self.ledgerSize(db)
             var start: UInt64 = 0
             while start < size {
