@@ -68,13 +68,23 @@ import Testing
         var specials = (0..<0x20).map { Character(Unicode.Scalar(UInt8($0))) }
         specials += ["\"", "\\", "\u{7F}", "é", "€", "😀"]
         for special in specials {
-            // Every offset within and across an eight-byte word, after plain ASCII and before more of it.
-            for offset in 0..<17 {
+            // Every offset within and across the 16-byte blocks the scan reads, after plain ASCII and before more of it.
+            for offset in 0..<40 {
                 let payload = String(repeating: "x", count: offset) + String(special) + String(repeating: "y", count: 9)
                 let entry = try LedgerEntry(kind: "finding", organisation: "o", recordedAt: "t", payload: payload)
                 #expect(entry.content == #"{"kind":"finding","organisation":"o","payload":"# + Self.reference(payload) + #","recordedAt":"t"}"#)
                 #expect(try LedgerEntry(content: entry.content) == entry)
             }
+        }
+    }
+
+    /// The encoder keeps where the first 32 escapes are and finds the rest again while writing; both ways must agree.
+    @Test func aPayloadWithMoreEscapesThanAreKeptIsEscapedInFull() throws {
+        for escapes in [31, 32, 33, 200] {
+            let payload = (0..<escapes).map { ["\"", "\\", "\n", "\u{01}"][$0 % 4] + String(repeating: "z", count: $0 % 19) }.joined()
+            let entry = try LedgerEntry(kind: "finding", organisation: "o", recordedAt: "t", payload: payload)
+            #expect(entry.content == #"{"kind":"finding","organisation":"o","payload":"# + Self.reference(payload) + #","recordedAt":"t"}"#)
+            #expect(try LedgerEntry(content: entry.content) == entry)
         }
     }
 }

@@ -112,7 +112,12 @@ public struct LedgerEntry: Hashable, Sendable {
         var index = start
         while index + 16 <= count {
             let bytes = UnsafeRawPointer(base + index).loadUnaligned(as: SIMD16<UInt8>.self)
-            if any((bytes .< firstPrintable) .| (bytes .== quotes) .| (bytes .== backslashes)) { break }
+            let hits = (bytes .< firstPrintable) .| (bytes .== quotes) .| (bytes .== backslashes)
+            if any(hits) {
+                // Each lane of the mask is all ones or all zeros; the first set lane is the first escape.
+                let lanes = unsafeBitCast(hits, to: SIMD2<UInt64>.self)
+                return index + (lanes[0] != 0 ? lanes[0].trailingZeroBitCount / 8 : 8 + lanes[1].trailingZeroBitCount / 8)
+            }
             index &+= 16
         }
         while index < count {
@@ -132,10 +137,10 @@ public struct LedgerEntry: Hashable, Sendable {
         }
     }
 
-    /// `quote(_:)` into a byte buffer, in two passes over the text: the first finds the quoted length, so the output
-    /// grows once; the second copies each run that needs no escape whole and writes the escapes in place. Escaped
-    /// payloads have a dozen quotes per kilobyte, and appending each escape and run to the array separately cost as
-    /// much as hashing the entry.
+    /// `quote(_:)` into a byte buffer. One scan finds the escapes (keeping where the first 32 are) and so the quoted
+    /// length, the output grows once, and then each run that needs no escape is copied whole and each escape written in
+    /// place. Payloads escape a dozen quotes per kilobyte, and appending each escape and run to the array separately had
+    /// cost as much as hashing the entry.
     static func quote(_ text: String, to out: inout [UInt8]) {
         var text = text
         text.withUTF8 { bytes in
@@ -144,43 +149,49 @@ public struct LedgerEntry: Hashable, Sendable {
                 out.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: "\"")])
                 return
             }
-            var length = count + 2
-            var index = nextEscape(in: base, count: count, from: 0)
-            while index < count {
-                length += escapedLength(base[index]) - 1
-                index = nextEscape(in: base, count: count, from: index + 1)
-            }
-            let start = out.count
-            out.append(contentsOf: repeatElement(0, count: length))
-            out.withUnsafeMutableBufferPointer { buffer in
-                let output = buffer.baseAddress! + start
-                output[0] = UInt8(ascii: "\"")
-                var at = 1
-                var runStart = 0
-                while runStart <= count {
-                    let escape = nextEscape(in: base, count: count, from: runStart)
-                    (output + at).update(from: base + runStart, count: escape - runStart)
-                    at += escape - runStart
-                    guard escape < count else { break }
-                    let byte = base[escape]
-                    output[at] = UInt8(ascii: "\\")
-                    switch byte {
-                    case UInt8(ascii: "\""), UInt8(ascii: "\\"): output[at + 1] = byte
-                    case UInt8(ascii: "\n"): output[at + 1] = UInt8(ascii: "n")
-                    case UInt8(ascii: "\r"): output[at + 1] = UInt8(ascii: "r")
-                    case UInt8(ascii: "\t"): output[at + 1] = UInt8(ascii: "t")
-                    default:
-                        output[at + 1] = UInt8(ascii: "u")
-                        output[at + 2] = UInt8(ascii: "0")
-                        output[at + 3] = UInt8(ascii: "0")
-                        output[at + 4] = hexDigits[Int(byte >> 4)]
-                        output[at + 5] = hexDigits[Int(byte & 0x0F)]
-                    }
-                    at += escapedLength(byte)
-                    runStart = escape + 1
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: 32) { kept in
+                var length = count + 2
+                var escapes = 0
+                var index = nextEscape(in: base, count: count, from: 0)
+                while index < count {
+                    length += escapedLength(base[index]) - 1
+                    if escapes < kept.count { kept[escapes] = index }
+                    escapes += 1
+                    index = nextEscape(in: base, count: count, from: index + 1)
                 }
-                output[at] = UInt8(ascii: "\"")
-                precondition(at + 1 == length, "the quoted text is \(at + 1) bytes, not the \(length) counted")
+                let start = out.count
+                out.append(contentsOf: repeatElement(0, count: length))
+                out.withUnsafeMutableBufferPointer { buffer in
+                    let output = buffer.baseAddress! + start
+                    output[0] = UInt8(ascii: "\"")
+                    var at = 1
+                    var runStart = 0
+                    for number in 0..<escapes {
+                        let escape = number < kept.count ? kept[number] : nextEscape(in: base, count: count, from: runStart)
+                        (output + at).update(from: base + runStart, count: escape - runStart)
+                        at += escape - runStart
+                        let byte = base[escape]
+                        output[at] = UInt8(ascii: "\\")
+                        switch byte {
+                        case UInt8(ascii: "\""), UInt8(ascii: "\\"): output[at + 1] = byte
+                        case UInt8(ascii: "\n"): output[at + 1] = UInt8(ascii: "n")
+                        case UInt8(ascii: "\r"): output[at + 1] = UInt8(ascii: "r")
+                        case UInt8(ascii: "\t"): output[at + 1] = UInt8(ascii: "t")
+                        default:
+                            output[at + 1] = UInt8(ascii: "u")
+                            output[at + 2] = UInt8(ascii: "0")
+                            output[at + 3] = UInt8(ascii: "0")
+                            output[at + 4] = hexDigits[Int(byte >> 4)]
+                            output[at + 5] = hexDigits[Int(byte & 0x0F)]
+                        }
+                        at += escapedLength(byte)
+                        runStart = escape + 1
+                    }
+                    (output + at).update(from: base + runStart, count: count - runStart)
+                    at += count - runStart
+                    output[at] = UInt8(ascii: "\"")
+                    precondition(at + 1 == length, "the quoted text is \(at + 1) bytes, not the \(length) counted")
+                }
             }
         }
     }
