@@ -94,21 +94,17 @@ struct LedgerTileWriter {
     }
 }
 
-/// Entries encoded: their canonical contents each followed by a newline, where each starts, and their leaf hashes.
+/// Entries encoded: their canonical contents each followed by a newline, and where each starts.
 struct EncodedEntries: Sendable {
     /// Entry i is `text[starts[i] ..< starts[i + 1] - 1]`.
     var text: [UInt8] = []
     var starts: [Int] = [0]
-    var leaves: [TreeHash] = []
 
     init(_ items: ArraySlice<LedgerItem>, organisation: String, recordedAt: String) {
         text.reserveCapacity(items.reduce(0) { $0 + $1.payload.utf8.count + $1.kind.utf8.count } + items.count * (organisation.utf8.count + 96))
         starts.reserveCapacity(items.count + 1)
-        leaves.reserveCapacity(items.count)
         for item in items {
-            let from = text.count
             LedgerEntry.appendContent(kind: item.kind, organisation: organisation, recordedAt: recordedAt, payload: item.payload, to: &text)
-            leaves.append(text.withUnsafeBytes { MerkleTree.leafHash(UnsafeRawBufferPointer(rebasing: $0[from...])) })
             text.append(LedgerLayout.separator)
             starts.append(text.count)
         }

@@ -49,12 +49,12 @@ extension SQLStore {
 
     /// Appends inside the caller's transaction; the items' kinds must have been checked.
     ///
-    /// The batch is handled in chunks of one bundle (256 entries), in a pipeline of two steps on two cores: while one
-    /// chunk's entries are encoded and leaf-hashed, the chunk before has its text written and its nodes hashed
-    /// (`storeChunk`). The first chunk is encoded while the batch's place in the log is taken (`position`), since
-    /// neither the text nor the leaf hashes depend on it. On SQLite the text goes to the entry file from
-    /// `ledger_head.file_end` on and the hashes to the hash file after those already there (see `LedgerFile`); on
-    /// PostgreSQL into bundle and tile rows.
+    /// The batch is handled in chunks of one bundle (256 entries), in a pipeline over two cores balanced by measurement:
+    /// this task hashes a chunk's leaves and the nodes they complete, while a second writes the chunk before to the files
+    /// and encodes the chunk after as canonical JSON (`writeAndEncode`). The first chunk is encoded while the batch's
+    /// place in the log is taken (`position`), since its text does not depend on it. On SQLite the text goes to the entry
+    /// file from `ledger_head.file_end` on and the hashes to the hash file after those already there (see `LedgerFile`);
+    /// on PostgreSQL into bundle and tile rows.
     static func appendEntries(
         _ items: [LedgerItem], organisation: String, recordedAt: String, _ session: DatabaseSession
     ) async throws -> Range<UInt64> {
@@ -74,25 +74,41 @@ extension SQLStore {
         var fileOffset = place.fileEnd
         var bundles: [[DatabaseSession.Value]] = []
         var tiles = LedgerTileWriter()
+        var hashed: ChunkWrite?
         for (number, chunk) in chunks.enumerated() {
             let current = encoded
             let first = place.start + UInt64(number * LedgerLayout.bundleLimit)
-            let offset = fileOffset
-            let edge = frontier
-            async let stored = storeChunk(current, first: first, fileOffset: offset, frontier: edge, files: files)
-            if number + 1 < chunks.count { encoded = EncodedEntries(chunks[number + 1], organisation: organisation, recordedAt: recordedAt) }
-            let result = try await stored
-            frontier = result.frontier
-            for (position, hash) in result.nodes { tiles.add(position, hash) }
+            let previous = hashed
+            let next = number + 1 < chunks.count ? chunks[number + 1] : nil
+            async let following = writeAndEncode(previous, files: files, next: next, organisation: organisation, recordedAt: recordedAt)
+            var hashes: [UInt8] = []
+            if files != nil {
+                let stored = LedgerLayout.storedCount(forSize: first)
+                hashes.reserveCapacity(Int(LedgerLayout.storedCount(forSize: first + UInt64(chunk.count)) - stored) * TreeHash.size)
+            }
+            current.text.withUnsafeBytes { text in
+                for index in 0..<chunk.count {
+                    // Entry i is its text without the newline that follows it.
+                    let leaf = MerkleTree.leafHash(UnsafeRawBufferPointer(rebasing: text[current.starts[index]..<current.starts[index + 1] - 1]))
+                    if files != nil {
+                        frontier.append(leaf) { _, hash in hash.withUnsafeBytes { hashes.append(contentsOf: $0) } }
+                    } else {
+                        frontier.append(leaf) { tiles.add($0, $1) }
+                    }
+                }
+            }
+            hashed = ChunkWrite(text: current.text, hashes: hashes, first: first, fileOffset: fileOffset)
             // The bundle's entries joined by newlines: without the newline after its last entry.
             let length = current.text.count - 1
             bundles.append([
                 .integer(Int(first)), .integer(chunk.count), .text(organisation),
                 .text(files == nil ? String(decoding: current.text.prefix(length), as: UTF8.self) : ""),
-                files == nil ? .null : .integer(offset), files == nil ? .null : .integer(length),
+                files == nil ? .null : .integer(fileOffset), files == nil ? .null : .integer(length),
             ])
             fileOffset += current.text.count
+            if let encodedNext = try await following { encoded = encodedNext }
         }
+        _ = try await writeAndEncode(hashed, files: files, next: nil, organisation: organisation, recordedAt: recordedAt)
         if files != nil { try await db.raw("UPDATE ledger_head SET file_end = \(bind: fileOffset) WHERE id = 1").run() }
         // Inline bundles are at most 256 KiB of 1 KiB entries each; a few per statement keep a statement's text bounded.
         let perStatement = files == nil ? 16 : 500
@@ -110,6 +126,27 @@ extension SQLStore {
         return place.start..<frontier.size
     }
 
+    /// A hashed chunk waiting to be written: its text, and its leaf and node hashes in the order the hash file keeps them.
+    struct ChunkWrite: Sendable {
+        let text: [UInt8]
+        let hashes: [UInt8]
+        /// Its first entry's index.
+        let first: UInt64
+        /// Where its text goes in the entry file.
+        let fileOffset: Int
+    }
+
+    /// The second task's step: writes a hashed chunk to the entry and hash files (SQLite only), then encodes the next.
+    static func writeAndEncode(
+        _ chunk: ChunkWrite?, files: LedgerFiles?, next: ArraySlice<LedgerItem>?, organisation: String, recordedAt: String
+    ) async throws -> EncodedEntries? {
+        if let chunk, let files {
+            try files.entries.write(chunk.text, at: Int64(chunk.fileOffset))
+            try files.nodes.write(chunk.hashes, at: Int64(LedgerLayout.storedCount(forSize: chunk.first)) * Int64(TreeHash.size))
+        }
+        return next.map { EncodedEntries($0, organisation: organisation, recordedAt: recordedAt) }
+    }
+
     /// Takes the next `count` places in the log: one statement moves the size past them and says where they start (on
     /// PostgreSQL its row lock also makes concurrent appenders take turns; SQLite holds the write lock already). A
     /// failure later in the transaction rolls it back.
@@ -123,27 +160,6 @@ extension SQLStore {
         }
         let start = UInt64(try head.int("size")) - UInt64(count)
         return (start, try head.int("file_end"), try await frontier(size: start, nodes: nodes, db))
-    }
-
-    /// One chunk's second step: on SQLite its text into the entry file at `fileOffset` and its leaf and node hashes,
-    /// which come in the order the hash file keeps them, into the hash file as one run; on PostgreSQL the nodes are
-    /// returned for the tile rows.
-    static func storeChunk(
-        _ chunk: EncodedEntries, first: UInt64, fileOffset: Int, frontier: TreeFrontier, files: LedgerFiles?
-    ) async throws -> (frontier: TreeFrontier, nodes: [(NodePosition, TreeHash)]) {
-        var frontier = frontier
-        guard let files else {
-            var nodes: [(NodePosition, TreeHash)] = []
-            for leaf in chunk.leaves { frontier.append(leaf) { nodes.append(($0, $1)) } }
-            return (frontier, nodes)
-        }
-        try files.entries.write(chunk.text, at: Int64(fileOffset))
-        let stored = LedgerLayout.storedCount(forSize: first)
-        var hashes: [UInt8] = []
-        hashes.reserveCapacity(Int(LedgerLayout.storedCount(forSize: first + UInt64(chunk.leaves.count)) - stored) * TreeHash.size)
-        for leaf in chunk.leaves { frontier.append(leaf) { _, hash in hash.withUnsafeBytes { hashes.append(contentsOf: $0) } } }
-        try files.nodes.write(hashes, at: Int64(stored) * Int64(TreeHash.size))
-        return (frontier, [])
     }
 
     /// Appends each finding's canonical JSON to the ledger; the findings must belong to the principal's organisation.
