@@ -29,10 +29,9 @@ import Darwin
 /// time in the file system's block allocation than in copying. The reserved tail reads as zeros and lies past
 /// the end the database names.
 ///
-/// Written bytes are handed to the disk early and then dropped from the page cache (`DropBehind`): they are read back
-/// only a few at a time, for a proof, so keeping every appended byte cached only grows memory. Recycled pages are also
-/// cheaper to write into than fresh ones; on a virtual machine whose memory the host backs on first touch, writes into
-/// fresh page-cache pages ran at 0.45 GB/s against 2 GB/s with drop-behind.
+/// The kernel writes the pages out and evicts them as it does for any file. Dropping written ranges from the page cache
+/// behind the appends (`posix_fadvise`) was tried and taken out: it made the appending process start the writeback
+/// itself, which on two cores cost the append pipeline a quarter of its rate.
 final class LedgerFile: Sendable {
     /// The entry file beside a SQLite database at `databasePath`.
     static func entriesPath(besideDatabase databasePath: String) -> String { databasePath + "-ledger" }
@@ -43,7 +42,6 @@ final class LedgerFile: Sendable {
     private let descriptor: Int32
     /// How many bytes of the file are reserved on disk, as far as this process knows.
     private let reserved: Mutex<Int64>
-    private let dropBehind: DropBehind
 
     /// Opens or creates the file, readable and writable by its owner only.
     init(path: String) throws(StoreError) {
@@ -60,13 +58,9 @@ final class LedgerFile: Sendable {
         self.path = path
         self.descriptor = descriptor
         self.reserved = Mutex(Int64(status.st_size))
-        self.dropBehind = DropBehind(descriptor: descriptor)
     }
 
-    deinit {
-        dropBehind.finish()
-        close(descriptor)
-    }
+    deinit { close(descriptor) }
 
     /// Writes `bytes` at `offset`, reserving space ahead first when the write would pass the reserved end.
     func write(_ bytes: [UInt8], at offset: Int64) throws(StoreError) {
@@ -83,7 +77,6 @@ final class LedgerFile: Sendable {
             }
             written += result
         }
-        dropBehind.written(offset..<end)
     }
 
     /// The `count` bytes at `offset`, or nil when the file ends before them (the caller reports that as tampering).
@@ -127,43 +120,5 @@ final class LedgerFile: Sendable {
         if let failure {
             throw .unavailable(location: path, reason: "cannot reserve space in the ledger file: \(String(cString: strerror(failure)))")
         }
-    }
-}
-
-/// Starts the disk write of each range as it is written and drops ranges a little older from the page cache, on a
-/// queue of its own so that appends do not wait for either.
-///
-/// `posix_fadvise(POSIX_FADV_DONTNEED)` starts writeback of a range's dirty pages and evicts its clean ones, so the
-/// first call on a fresh range starts its write and a second call, `lag` bytes of appends later, finds it written and
-/// frees it. Both are advice: a failure changes only memory use and speed, never what is stored, and durability still
-/// rests on `LedgerFile.synchronise()`.
-private final class DropBehind: Sendable {
-    private let descriptor: Int32
-    private let queue = DispatchQueue(label: "bulwark.ledger.drop-behind")
-    /// Ranges written but not yet dropped, oldest first.
-    private let pending = Mutex<[Range<Int64>]>([])
-    /// How far behind the newest write a range is dropped.
-    private static let lag: Int64 = 16 << 20
-
-    init(descriptor: Int32) { self.descriptor = descriptor }
-
-    func written(_ range: Range<Int64>) {
-        queue.async { [self] in
-            advise(range)
-            let ready: [Range<Int64>] = pending.withLock { pending in
-                pending.append(range)
-                var ready: [Range<Int64>] = []
-                while let first = pending.first, range.upperBound - first.upperBound >= Self.lag { ready.append(pending.removeFirst()) }
-                return ready
-            }
-            for old in ready { advise(old) }
-        }
-    }
-
-    /// Waits for queued advice, so none runs on a closed descriptor.
-    func finish() { queue.sync {} }
-
-    private func advise(_ range: Range<Int64>) {
-        _ = posix_fadvise(descriptor, off_t(range.lowerBound), off_t(range.count), Int32(POSIX_FADV_DONTNEED))
     }
 }
