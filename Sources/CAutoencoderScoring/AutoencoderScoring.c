@@ -73,33 +73,46 @@ static inline float scale(double value, double minimum, double inverseSpan) {
     return (float)scaled;
 }
 
-static inline float rootMeanSquare(const float lanes[8], int32_t inputs) {
-    float total = lanes[0];
-    for (int l = 1; l < 8; l++) total = total + lanes[l];
+/// RMSE over one autoencoder's inputs, summed in input order (the same order on both paths).
+static inline float rootMeanSquare(const float *input, const float *output, int32_t inputs) {
+    float total = 0;
+    for (int32_t i = 0; i < inputs; i++) {
+        float difference = input[i] - output[i];
+        total = total + difference * difference;
+    }
     return sqrtf(total / (float)inputs);
 }
 
-static float reconstructPortable(const bulwark_autoencoder_shape *shape, const float *parameters, const float *input, float *code, float *output) {
+static inline const float *encoderOf(const bulwark_autoencoder_ensemble *ensemble, const bulwark_autoencoder_shape *shape) {
+    return ensemble->parameters + shape->parameterOffset;
+}
+static inline const float *hiddenBiasOf(const bulwark_autoencoder_ensemble *ensemble, const bulwark_autoencoder_shape *shape) {
+    return encoderOf(ensemble, shape) + (size_t)shape->inputs * shape->paddedHidden;
+}
+static inline const float *decoderOf(const bulwark_autoencoder_ensemble *ensemble, const bulwark_autoencoder_shape *shape) {
+    return hiddenBiasOf(ensemble, shape) + shape->paddedHidden;
+}
+static inline const float *visibleBiasOf(const bulwark_autoencoder_ensemble *ensemble, const bulwark_autoencoder_shape *shape) {
+    return decoderOf(ensemble, shape) + (size_t)shape->hidden * shape->paddedInputs;
+}
+
+/// One autoencoder's reconstruction error, unit by unit.
+static float reconstructPortable(const bulwark_autoencoder_ensemble *ensemble, const bulwark_autoencoder_shape *shape, const float *input, float *code,
+                                 float *output) {
     const int32_t paddedHidden = shape->paddedHidden, paddedInputs = shape->paddedInputs;
-    const float *encoder = parameters + shape->parameterOffset;
-    const float *hiddenBias = encoder + (size_t)shape->inputs * paddedHidden;
-    const float *decoder = hiddenBias + paddedHidden;
-    const float *visibleBias = decoder + (size_t)shape->hidden * paddedInputs;
-    const float *mask = visibleBias + paddedInputs;
-    for (int32_t j = 0; j < paddedHidden; j++) {
+    const float *encoder = encoderOf(ensemble, shape), *hiddenBias = hiddenBiasOf(ensemble, shape);
+    const float *decoder = decoderOf(ensemble, shape), *visibleBias = visibleBiasOf(ensemble, shape);
+    for (int32_t j = 0; j < shape->hidden; j++) {
         float sum = hiddenBias[j];
         for (int32_t i = 0; i < shape->inputs; i++) sum = sum + encoder[(size_t)i * paddedHidden + j] * input[i];
         code[j] = bulwark_sigmoid(sum);
     }
-    float lanes[8] = {0};
-    for (int32_t i = 0; i < paddedInputs; i++) {
+    for (int32_t i = 0; i < shape->inputs; i++) {
         float sum = visibleBias[i];
         for (int32_t j = 0; j < shape->hidden; j++) sum = sum + decoder[(size_t)j * paddedInputs + i] * code[j];
         output[i] = bulwark_sigmoid(sum);
-        float difference = (input[i] - output[i]) * mask[i];
-        lanes[i % 8] = lanes[i % 8] + difference * difference;
     }
-    return rootMeanSquare(lanes, shape->inputs);
+    return rootMeanSquare(input, output, shape->inputs);
 }
 
 #if BULWARK_HAS_AVX2_PATH
@@ -125,7 +138,8 @@ BULWARK_AVX2 static inline __m256 sigmoid8(__m256 x) {
     return _mm256_div_ps(_mm256_set1_ps(1.0f), _mm256_add_ps(_mm256_set1_ps(1.0f), e));
 }
 
-/// Pre-activations of `rows` outputs, eight at a time: bias plus the weight rows scaled by `values[k]`, k < count.
+/// Pre-activations of `width` units (a multiple of 8), eight at a time: bias plus the weight rows scaled by
+/// `values[k]`, k < count. Units past the model's own are computed from zero weights and written too.
 BULWARK_AVX2 static inline void multiplyAdd(const float *bias, const float *rows, int32_t width, const float *values, int32_t count, float *sums) {
     for (int32_t block = 0; block < width; block += 8) {
         __m256 sum = _mm256_loadu_ps(bias + block);
@@ -137,66 +151,50 @@ BULWARK_AVX2 static inline void multiplyAdd(const float *bias, const float *rows
     }
 }
 
+/// Sigmoids of `count` packed values, in place; the values up to the next multiple of 8 must be writable.
 BULWARK_AVX2 static inline void sigmoidInPlace(float *values, int32_t count) {
+    _mm256_storeu_ps(values + count, _mm256_setzero_ps());
     for (int32_t block = 0; block < count; block += 8) _mm256_storeu_ps(values + block, sigmoid8(_mm256_loadu_ps(values + block)));
-}
-
-BULWARK_AVX2 static inline float rootMeanSquareAVX2(const float *input, const float *output, const float *mask, int32_t paddedInputs, int32_t inputs) {
-    __m256 squares = _mm256_setzero_ps();
-    for (int32_t block = 0; block < paddedInputs; block += 8) {
-        __m256 difference = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(input + block), _mm256_loadu_ps(output + block)), _mm256_loadu_ps(mask + block));
-        squares = _mm256_add_ps(squares, _mm256_mul_ps(difference, difference));
-    }
-    float lanes[8];
-    _mm256_storeu_ps(lanes, squares);
-    return rootMeanSquare(lanes, inputs);
 }
 
 /// The ensemble layer in phases across all members (every encoder, every hidden sigmoid, every decoder, every output
 /// sigmoid) rather than member after member: each phase is a run of independent vector operations that the processor
-/// overlaps, where one member alone would be a chain of dependent ones.
+/// overlaps, where one member alone would be a chain of dependent ones. Units are packed member after member without
+/// padding, so the sigmoids run over 8-lane blocks that are all in use (a member's padding lanes, written by its
+/// store, are overwritten by the next member's).
 BULWARK_AVX2 static void ensembleErrorsAVX2(const bulwark_autoencoder_ensemble *ensemble, const float *input, float *code, float *output, float *errors) {
-    const float *parameters = ensemble->parameters;
     int32_t inputAt = 0, hiddenAt = 0;
     for (int32_t member = 0; member < ensemble->members; member++) {
         const bulwark_autoencoder_shape *shape = &ensemble->shapes[member];
-        const float *encoder = parameters + shape->parameterOffset;
-        multiplyAdd(encoder + (size_t)shape->inputs * shape->paddedHidden, encoder, shape->paddedHidden, input + inputAt, shape->inputs, code + hiddenAt);
-        inputAt += shape->paddedInputs;
-        hiddenAt += shape->paddedHidden;
+        multiplyAdd(hiddenBiasOf(ensemble, shape), encoderOf(ensemble, shape), shape->paddedHidden, input + inputAt, shape->inputs, code + hiddenAt);
+        inputAt += shape->inputs;
+        hiddenAt += shape->hidden;
     }
     sigmoidInPlace(code, hiddenAt);
     inputAt = 0;
     hiddenAt = 0;
     for (int32_t member = 0; member < ensemble->members; member++) {
         const bulwark_autoencoder_shape *shape = &ensemble->shapes[member];
-        const float *decoder = parameters + shape->parameterOffset + (size_t)(shape->inputs + 1) * shape->paddedHidden;
-        multiplyAdd(decoder + (size_t)shape->hidden * shape->paddedInputs, decoder, shape->paddedInputs, code + hiddenAt, shape->hidden, output + inputAt);
-        inputAt += shape->paddedInputs;
-        hiddenAt += shape->paddedHidden;
+        multiplyAdd(visibleBiasOf(ensemble, shape), decoderOf(ensemble, shape), shape->paddedInputs, code + hiddenAt, shape->hidden, output + inputAt);
+        inputAt += shape->inputs;
+        hiddenAt += shape->hidden;
     }
     sigmoidInPlace(output, inputAt);
     inputAt = 0;
     for (int32_t member = 0; member < ensemble->members; member++) {
-        const bulwark_autoencoder_shape *shape = &ensemble->shapes[member];
-        const float *mask = parameters + shape->parameterOffset + (size_t)(shape->inputs + 1) * shape->paddedHidden
-            + (size_t)(shape->hidden + 1) * shape->paddedInputs;
-        errors[member] = rootMeanSquareAVX2(input + inputAt, output + inputAt, mask, shape->paddedInputs, shape->inputs);
-        inputAt += shape->paddedInputs;
+        const int32_t inputs = ensemble->shapes[member].inputs;
+        errors[member] = rootMeanSquare(input + inputAt, output + inputAt, inputs);
+        inputAt += inputs;
     }
 }
 
-BULWARK_AVX2 static float reconstructAVX2(const bulwark_autoencoder_shape *shape, const float *parameters, const float *input, float *code, float *output) {
-    const float *encoder = parameters + shape->parameterOffset;
-    const float *hiddenBias = encoder + (size_t)shape->inputs * shape->paddedHidden;
-    const float *decoder = hiddenBias + shape->paddedHidden;
-    const float *visibleBias = decoder + (size_t)shape->hidden * shape->paddedInputs;
-    const float *mask = visibleBias + shape->paddedInputs;
-    multiplyAdd(hiddenBias, encoder, shape->paddedHidden, input, shape->inputs, code);
-    sigmoidInPlace(code, shape->paddedHidden);
-    multiplyAdd(visibleBias, decoder, shape->paddedInputs, code, shape->hidden, output);
-    sigmoidInPlace(output, shape->paddedInputs);
-    return rootMeanSquareAVX2(input, output, mask, shape->paddedInputs, shape->inputs);
+BULWARK_AVX2 static float reconstructAVX2(const bulwark_autoencoder_ensemble *ensemble, const bulwark_autoencoder_shape *shape, const float *input, float *code,
+                                          float *output) {
+    multiplyAdd(hiddenBiasOf(ensemble, shape), encoderOf(ensemble, shape), shape->paddedHidden, input, shape->inputs, code);
+    sigmoidInPlace(code, shape->hidden);
+    multiplyAdd(visibleBiasOf(ensemble, shape), decoderOf(ensemble, shape), shape->paddedInputs, code, shape->hidden, output);
+    sigmoidInPlace(output, shape->inputs);
+    return rootMeanSquare(input, output, shape->inputs);
 }
 
 static int hasAVX2(void) {
@@ -221,7 +219,8 @@ int bulwark_scoring_has_vector_path(void) {
 #endif
 }
 
-/// Scales one autoencoder's inputs into its padded slice of `input`.
+/// Scales one autoencoder's inputs into `input`: `values[indices[slot]]` for the ensemble, `values[i]` for the output
+/// autoencoder (indices NULL).
 static inline void scaleInputs(const bulwark_autoencoder_ensemble *ensemble, const bulwark_autoencoder_shape *shape, const double *values,
                                const int32_t *indices, float *input) {
     const int32_t slot = shape->slotOffset;
@@ -229,38 +228,39 @@ static inline void scaleInputs(const bulwark_autoencoder_ensemble *ensemble, con
         double value = indices ? values[indices[slot + i]] : values[i];
         input[i] = scale(value, ensemble->inputMinimum[slot + i], ensemble->inputInverseSpan[slot + i]);
     }
-    for (int32_t i = shape->inputs; i < shape->paddedInputs; i++) input[i] = 0;
 }
 
 double bulwark_ensemble_score(const bulwark_autoencoder_ensemble *ensemble, const double *features, bulwark_scoring_path path) {
     const int32_t members = ensemble->members;
     const bulwark_autoencoder_shape *outputShape = &ensemble->shapes[members];
+    // Packed units need at most the padded total: every member's padding is at least the slack one store writes past
+    // the packed end, and the output autoencoder's share (at least 8) covers the last.
     float input[ensemble->paddedInputs], code[ensemble->paddedHidden], output[ensemble->paddedInputs];
-    float errors[outputShape->paddedInputs];
-    double widened[outputShape->inputs];
+    float errors[members];
+    double widened[members];
     int32_t inputAt = 0;
     for (int32_t member = 0; member < members; member++) {
         scaleInputs(ensemble, &ensemble->shapes[member], features, ensemble->inputFeatures, input + inputAt);
-        inputAt += ensemble->shapes[member].paddedInputs;
+        inputAt += ensemble->shapes[member].inputs;
     }
+    int vector = 0;
 #if BULWARK_HAS_AVX2_PATH
-    if (path == bulwark_scoring_automatic && hasAVX2()) {
-        ensembleErrorsAVX2(ensemble, input, code, output, errors);
-        for (int32_t member = 0; member < members; member++) widened[member] = errors[member];
-        scaleInputs(ensemble, outputShape, widened, NULL, input);
-        return reconstructAVX2(outputShape, ensemble->parameters, input, code, output);
-    }
+    vector = path == bulwark_scoring_automatic && hasAVX2();
+    if (vector) ensembleErrorsAVX2(ensemble, input, code, output, errors);
 #endif
     (void)path;
-    inputAt = 0;
-    int32_t hiddenAt = 0;
-    for (int32_t member = 0; member < members; member++) {
-        const bulwark_autoencoder_shape *shape = &ensemble->shapes[member];
-        errors[member] = reconstructPortable(shape, ensemble->parameters, input + inputAt, code + hiddenAt, output + inputAt);
-        inputAt += shape->paddedInputs;
-        hiddenAt += shape->paddedHidden;
+    if (!vector) {
+        inputAt = 0;
+        for (int32_t member = 0; member < members; member++) {
+            const bulwark_autoencoder_shape *shape = &ensemble->shapes[member];
+            errors[member] = reconstructPortable(ensemble, shape, input + inputAt, code, output);
+            inputAt += shape->inputs;
+        }
     }
     for (int32_t member = 0; member < members; member++) widened[member] = errors[member];
     scaleInputs(ensemble, outputShape, widened, NULL, input);
-    return reconstructPortable(outputShape, ensemble->parameters, input, code, output);
+#if BULWARK_HAS_AVX2_PATH
+    if (vector) return reconstructAVX2(ensemble, outputShape, input, code, output);
+#endif
+    return reconstructPortable(ensemble, outputShape, input, code, output);
 }

@@ -84,7 +84,6 @@ struct FrozenEnsemble: Sendable {
             for i in 0..<paddedInputs { parameters.append(i < inputs ? weight(i, j) : 0) }
         }
         for i in 0..<paddedInputs { parameters.append(i < inputs ? Float(model.visibleBias[i]) : 0) }
-        for i in 0..<paddedInputs { parameters.append(i < inputs ? 1 : 0) }
         return bulwark_autoencoder_shape(
             inputs: Int32(inputs), hidden: Int32(hidden), paddedInputs: Int32(paddedInputs), paddedHidden: Int32(paddedHidden),
             parameterOffset: Int32(offset), slotOffset: Int32(slotOffset))

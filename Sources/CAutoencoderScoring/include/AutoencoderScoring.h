@@ -8,8 +8,8 @@
 
 /// Where one autoencoder sits in the ensemble's parameter block.
 ///
-/// Widths are padded to multiples of 8 (one AVX2 register of floats); padding weights and biases are zero and padding
-/// inputs are masked out of the error, so they never change a score.
+/// Weight rows are padded to multiples of 8 floats (one AVX2 register); padding weights and biases are zero, and the
+/// units they compute are never read, so they never change a score.
 typedef struct {
     int32_t inputs;
     int32_t hidden;
@@ -17,7 +17,7 @@ typedef struct {
     int32_t paddedHidden;
     /// Float offset of its parameters, laid out as: encoder rows (inputs × paddedHidden, row i holds the weights from
     /// input i), hidden bias (paddedHidden), decoder rows (hidden × paddedInputs, row j holds the same weights from
-    /// hidden unit j, the transpose), visible bias (paddedInputs), input mask (paddedInputs: 1 real, 0 padding).
+    /// hidden unit j, the transpose), visible bias (paddedInputs).
     int32_t parameterOffset;
     /// Index of its first input in the scaling tables.
     int32_t slotOffset;
@@ -26,7 +26,8 @@ typedef struct {
 typedef struct {
     /// Autoencoders of the ensemble layer; `shapes` holds one more, the output autoencoder, last.
     int32_t members;
-    /// Padded inputs and padded hidden units of all autoencoders together, output autoencoder included.
+    /// Padded inputs and padded hidden units of all autoencoders together, output autoencoder included: the sizes of
+    /// the kernel's working buffers.
     int32_t paddedInputs;
     int32_t paddedHidden;
     const bulwark_autoencoder_shape *shapes;
