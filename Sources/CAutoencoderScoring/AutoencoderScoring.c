@@ -6,6 +6,7 @@
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #define BULWARK_HAS_AVX2_PATH 1
 #include <immintrin.h>
+#include <stdatomic.h>
 #else
 #define BULWARK_HAS_AVX2_PATH 0
 #endif
@@ -198,14 +199,14 @@ BULWARK_AVX2 static float reconstructAVX2(const bulwark_autoencoder_ensemble *en
 }
 
 static int hasAVX2(void) {
-    // The processor cannot change under a running process; the first answer is kept (a benign race: every thread
-    // stores the same value).
-    static volatile int known = -1;
-    int answer = known;
+    // The processor cannot change under a running process, so the first answer is kept. Threads racing on the first
+    // call each compute and store the same value; relaxed atomics make that race well defined.
+    static _Atomic int known = -1;
+    int answer = atomic_load_explicit(&known, memory_order_relaxed);
     if (answer < 0) {
         __builtin_cpu_init();
         answer = __builtin_cpu_supports("avx2") ? 1 : 0;
-        known = answer;
+        atomic_store_explicit(&known, answer, memory_order_relaxed);
     }
     return answer;
 }
