@@ -98,8 +98,8 @@ static inline const float *visibleBiasOf(const bulwark_autoencoder_ensemble *ens
 }
 
 /// One autoencoder's reconstruction error, unit by unit.
-static float reconstructPortable(const bulwark_autoencoder_ensemble *ensemble, const bulwark_autoencoder_shape *shape, const float *input, float *code,
-                                 float *output) {
+static float reconstructPortable(const bulwark_autoencoder_ensemble *ensemble, const bulwark_autoencoder_shape *shape, const float *input,
+                                 float *code, float *output) {
     const int32_t paddedHidden = shape->paddedHidden, paddedInputs = shape->paddedInputs;
     const float *encoder = encoderOf(ensemble, shape), *hiddenBias = hiddenBiasOf(ensemble, shape);
     const float *decoder = decoderOf(ensemble, shape), *visibleBias = visibleBiasOf(ensemble, shape);
@@ -163,7 +163,8 @@ BULWARK_AVX2 static inline void sigmoidInPlace(float *values, int32_t count) {
 /// overlaps, where one member alone would be a chain of dependent ones. Units are packed member after member without
 /// padding, so the sigmoids run over 8-lane blocks that are all in use (a member's padding lanes, written by its
 /// store, are overwritten by the next member's).
-BULWARK_AVX2 static void ensembleErrorsAVX2(const bulwark_autoencoder_ensemble *ensemble, const float *input, float *code, float *output, float *errors) {
+BULWARK_AVX2 static void ensembleErrorsAVX2(const bulwark_autoencoder_ensemble *ensemble, const float *input, float *code, float *output,
+                                            float *errors) {
     int32_t inputAt = 0, hiddenAt = 0;
     for (int32_t member = 0; member < ensemble->members; member++) {
         const bulwark_autoencoder_shape *shape = &ensemble->shapes[member];
@@ -176,7 +177,8 @@ BULWARK_AVX2 static void ensembleErrorsAVX2(const bulwark_autoencoder_ensemble *
     hiddenAt = 0;
     for (int32_t member = 0; member < ensemble->members; member++) {
         const bulwark_autoencoder_shape *shape = &ensemble->shapes[member];
-        multiplyAdd(visibleBiasOf(ensemble, shape), decoderOf(ensemble, shape), shape->paddedInputs, code + hiddenAt, shape->hidden, output + inputAt);
+        multiplyAdd(visibleBiasOf(ensemble, shape), decoderOf(ensemble, shape), shape->paddedInputs, code + hiddenAt, shape->hidden,
+                    output + inputAt);
         inputAt += shape->inputs;
         hiddenAt += shape->hidden;
     }
@@ -189,8 +191,8 @@ BULWARK_AVX2 static void ensembleErrorsAVX2(const bulwark_autoencoder_ensemble *
     }
 }
 
-BULWARK_AVX2 static float reconstructAVX2(const bulwark_autoencoder_ensemble *ensemble, const bulwark_autoencoder_shape *shape, const float *input, float *code,
-                                          float *output) {
+BULWARK_AVX2 static float reconstructAVX2(const bulwark_autoencoder_ensemble *ensemble, const bulwark_autoencoder_shape *shape, const float *input,
+                                          float *code, float *output) {
     multiplyAdd(hiddenBiasOf(ensemble, shape), encoderOf(ensemble, shape), shape->paddedHidden, input, shape->inputs, code);
     sigmoidInPlace(code, shape->hidden);
     multiplyAdd(visibleBiasOf(ensemble, shape), decoderOf(ensemble, shape), shape->paddedInputs, code, shape->hidden, output);

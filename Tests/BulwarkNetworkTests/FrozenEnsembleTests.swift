@@ -29,10 +29,10 @@ import Testing
 
     /// The shared capture's packets as the detector sees them: their features, with the detector trained on the first
     /// `training` packets; returns the detector and the features of every later packet.
-    static func trainedOnCapture(_ file: String, training: Int, settings: AnomalyDetector.Settings = .init()) throws -> (AnomalyDetector, [[Double]]) {
+    static func trainedOnCapture(_ file: String, training: Int) throws -> (AnomalyDetector, [[Double]]) {
         var statistics = StreamStatistics()
         var decoder = PacketDecoder(file: file)
-        var detector = AnomalyDetector(featureCount: statistics.featureCount, training: .packets(training), settings: settings)
+        var detector = AnomalyDetector(featureCount: statistics.featureCount, training: .packets(training))
         var features: [Double] = []
         var later: [[Double]] = []
         for packet in try NetworkFixture.packets(file) {

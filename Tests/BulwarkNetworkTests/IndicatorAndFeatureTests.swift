@@ -120,7 +120,9 @@ import Testing
                 if let gap { jitter[k].add(gap, at: packet.seconds) } else { jitter[k].decay(to: packet.seconds) }
                 pair[k].add(Double(length), forwardDirection: forward, at: packet.seconds)
                 let own = forward ? pair[k].forward : pair[k].backward
-                let conversation = [own.weight, own.mean, own.standardDeviation, pair[k].magnitude, pair[k].radius, pair[k].covariance, pair[k].correlation]
+                let conversation = [
+                    own.weight, own.mean, own.standardDeviation, pair[k].magnitude, pair[k].radius, pair[k].covariance, pair[k].correlation,
+                ]
                 expected += [host.weight, host.mean, host.standardDeviation, jitter[k].weight, jitter[k].mean, jitter[k].standardDeviation]
                 expected += conversation + conversation
             }

@@ -45,7 +45,8 @@ struct FrozenEnsemble: Sendable {
             let shape = Self.append(model, to: &parameters, slotOffset: inputMinimum.count)
             shapes.append(shape)
             if let features {
-                precondition(features.count == model.inputs && features.allSatisfy { (0..<featureCount).contains($0) }, "group does not fit its model")
+                precondition(
+                    features.count == model.inputs && features.allSatisfy { (0..<featureCount).contains($0) }, "group does not fit its model")
                 inputFeatures += features.map { Int32($0) }
             }
             for i in 0..<model.inputs {
@@ -98,10 +99,12 @@ struct FrozenEnsemble: Sendable {
                     inputMinimum.withUnsafeBufferPointer { inputMinimum in
                         inputInverseSpan.withUnsafeBufferPointer { inputInverseSpan in
                             var ensemble = bulwark_autoencoder_ensemble(
-                                members: Int32(members), paddedInputs: Int32(paddedInputs), paddedHidden: Int32(paddedHidden), shapes: shapes.baseAddress,
+                                members: Int32(members), paddedInputs: Int32(paddedInputs), paddedHidden: Int32(paddedHidden),
+                                shapes: shapes.baseAddress,
                                 parameters: parameters.baseAddress, inputFeatures: inputFeatures.baseAddress, inputMinimum: inputMinimum.baseAddress,
                                 inputInverseSpan: inputInverseSpan.baseAddress)
-                            return bulwark_ensemble_score(&ensemble, features.baseAddress, path == .portable ? bulwark_scoring_portable : bulwark_scoring_automatic)
+                            return bulwark_ensemble_score(
+                                &ensemble, features.baseAddress, path == .portable ? bulwark_scoring_portable : bulwark_scoring_automatic)
                         }
                     }
                 }

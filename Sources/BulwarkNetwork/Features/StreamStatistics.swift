@@ -75,7 +75,9 @@ public struct StreamStatistics: Sendable {
         let capacity = self.capacity
         var evicted = 0
         features.withUnsafeMutableBufferPointer { features in
-            Self.update(&hosts, host, capacity: capacity, evicted: &evicted, new: Windows(values: lambdas.map { DampedStatistic(lambda: $0) }, lastSeen: time)) {
+            Self.update(
+                &hosts, host, capacity: capacity, evicted: &evicted, new: Windows(values: lambdas.map { DampedStatistic(lambda: $0) }, lastSeen: time)
+            ) {
                 state, _ in
                 for index in state.values.indices {
                     state.values[index].add(size, at: time)
@@ -83,7 +85,10 @@ public struct StreamStatistics: Sendable {
                 }
                 state.lastSeen = time
             }
-            Self.update(&jitter, channel, capacity: capacity, evicted: &evicted, new: Windows(values: lambdas.map { DampedStatistic(lambda: $0) }, lastSeen: time)) {
+            Self.update(
+                &jitter, channel, capacity: capacity, evicted: &evicted,
+                new: Windows(values: lambdas.map { DampedStatistic(lambda: $0) }, lastSeen: time)
+            ) {
                 state, existed in
                 let gap = existed ? time - state.lastSeen : nil
                 for index in state.values.indices {
@@ -92,7 +97,10 @@ public struct StreamStatistics: Sendable {
                 }
                 state.lastSeen = time
             }
-            Self.update(&channels, channel, capacity: capacity, evicted: &evicted, new: Windows(values: lambdas.map { DampedPairStatistic(lambda: $0) }, lastSeen: time)) {
+            Self.update(
+                &channels, channel, capacity: capacity, evicted: &evicted,
+                new: Windows(values: lambdas.map { DampedPairStatistic(lambda: $0) }, lastSeen: time)
+            ) {
                 state, _ in
                 for index in state.values.indices {
                     state.values[index].add(size, forwardDirection: forward, at: time)
@@ -100,7 +108,10 @@ public struct StreamStatistics: Sendable {
                 }
                 state.lastSeen = time
             }
-            Self.update(&sockets, socket, capacity: capacity, evicted: &evicted, new: Windows(values: lambdas.map { DampedPairStatistic(lambda: $0) }, lastSeen: time)) {
+            Self.update(
+                &sockets, socket, capacity: capacity, evicted: &evicted,
+                new: Windows(values: lambdas.map { DampedPairStatistic(lambda: $0) }, lastSeen: time)
+            ) {
                 state, _ in
                 for index in state.values.indices {
                     state.values[index].add(size, forwardDirection: forward, at: time)
