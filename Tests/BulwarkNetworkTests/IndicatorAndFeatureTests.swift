@@ -86,6 +86,29 @@ import Testing
         #expect(statistics.evictedIdle >= tracked)
     }
 
+    @Test func pairDirectionsEqualOneWayStatisticsFedTheSamePackets() {
+        var pair = DampedPairStatistic(lambda: 1)
+        var forward = DampedStatistic(lambda: 1)
+        var backward = DampedStatistic(lambda: 1)
+        // Both directions, two packets at one time, one packet arriving late, and long gaps.
+        let script: [(Double, Bool, Double)] = [
+            (60, true, 0), (1500, false, 0.01), (52, true, 0.3), (40, true, 0.3), (590, false, 0.2), (60, false, 2.5), (1500, true, 7),
+        ]
+        for (value, isForward, time) in script {
+            pair.add(value, forwardDirection: isForward, at: time)
+            if isForward {
+                forward.add(value, at: time)
+                backward.decay(to: time)
+            } else {
+                backward.add(value, at: time)
+                forward.decay(to: time)
+            }
+            #expect(pair.forward == forward, "at \(time)")
+            #expect(pair.backward == backward, "at \(time)")
+        }
+        #expect(forward.weight > 0 && backward.weight > 0)
+    }
+
     @Test func featuresOfAConversationAreTheDampedStatisticsOfItsPackets() {
         // Two hosts talking both ways on one socket, with a third host's packet between: every window of every stream
         // kind must carry exactly what the damped statistics of its own packets say, packet after packet.
