@@ -65,9 +65,11 @@ let package = Package(
             resources: [.copy("Resources/component-signatures.json"), .copy("Resources/default-credentials.tsv")],
             swiftSettings: swiftSettings
         ),
+        // The anomaly detector's scoring kernel: C so that an AVX2 path can be chosen at run time beside a portable one.
+        .target(name: "CAutoencoderScoring"),
         .target(
             name: "BulwarkNetwork",
-            dependencies: ["BulwarkCore"],
+            dependencies: ["BulwarkCore", "CAutoencoderScoring"],
             swiftSettings: swiftSettings
         ),
         .target(

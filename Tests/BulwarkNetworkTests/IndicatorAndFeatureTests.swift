@@ -86,6 +86,74 @@ import Testing
         #expect(statistics.evictedIdle >= tracked)
     }
 
+    @Test func pairDirectionsEqualOneWayStatisticsFedTheSamePackets() {
+        var pair = DampedPairStatistic(lambda: 1)
+        var forward = DampedStatistic(lambda: 1)
+        var backward = DampedStatistic(lambda: 1)
+        // Both directions, two packets at one time, one packet arriving late, and long gaps.
+        let script: [(Double, Bool, Double)] = [
+            (60, true, 0), (1500, false, 0.01), (52, true, 0.3), (40, true, 0.3), (590, false, 0.2), (60, false, 2.5), (1500, true, 7),
+        ]
+        for (value, isForward, time) in script {
+            pair.add(value, forwardDirection: isForward, at: time)
+            if isForward {
+                forward.add(value, at: time)
+                backward.decay(to: time)
+            } else {
+                backward.add(value, at: time)
+                forward.decay(to: time)
+            }
+            #expect(pair.forward == forward, "at \(time)")
+            #expect(pair.backward == backward, "at \(time)")
+        }
+        #expect(forward.weight > 0 && backward.weight > 0)
+    }
+
+    @Test func featuresOfAConversationAreTheDampedStatisticsOfItsPackets() {
+        // Two hosts talking both ways on one socket, with a third host's packet between: every window of every stream
+        // kind must carry exactly what the damped statistics of its own packets say, packet after packet.
+        let a = HostAddress(ipv4: 0x0A00_0001)
+        let b = HostAddress(ipv4: 0x0A00_0002)
+        let c = HostAddress(ipv4: 0x0A00_0003)
+        let lambdas = [5.0, 0.1]
+        var statistics = StreamStatistics(lambdas: lambdas)
+        var hostA = lambdas.map { DampedStatistic(lambda: $0) }
+        var hostB = lambdas.map { DampedStatistic(lambda: $0) }
+        var jitter = lambdas.map { DampedStatistic(lambda: $0) }
+        var pair = lambdas.map { DampedPairStatistic(lambda: $0) }
+        var lastSeen: Double?
+        var features: [Double] = []
+        let script: [(HostAddress, HostAddress, Int, Double)] = [
+            (a, b, 60, 0.0), (b, a, 1500, 0.01), (c, b, 40, 0.02), (a, b, 60, 0.5), (a, b, 590, 0.5), (b, a, 52, 2.25), (a, b, 60, 9.0),
+        ]
+        for (index, (source, destination, length, time)) in script.enumerated() {
+            let packet = DecodedPacket(
+                timestamp: Int64(time * 1e9), number: index, ipLength: length, sourceMAC: nil, destinationMAC: nil, vlan: nil, source: source,
+                destination: destination, transport: 6, sourcePort: source == b ? 80 : 40000, destinationPort: destination == b ? 80 : 40000,
+                tcpFlags: 16, icmpType: 0, icmpCode: 0, payloadLength: 0, payload: [], dns: nil)
+            statistics.update(packet, features: &features)
+            guard source != c else { continue }
+            let forward = source < destination
+            let gap = lastSeen.map { packet.seconds - $0 }
+            lastSeen = packet.seconds
+            var expected: [Double] = []
+            for k in lambdas.indices {
+                if source == a { hostA[k].add(Double(length), at: packet.seconds) } else { hostB[k].add(Double(length), at: packet.seconds) }
+                let host = source == a ? hostA[k] : hostB[k]
+                if let gap { jitter[k].add(gap, at: packet.seconds) } else { jitter[k].decay(to: packet.seconds) }
+                pair[k].add(Double(length), forwardDirection: forward, at: packet.seconds)
+                let own = forward ? pair[k].forward : pair[k].backward
+                let conversation = [
+                    own.weight, own.mean, own.standardDeviation, pair[k].magnitude, pair[k].radius, pair[k].covariance, pair[k].correlation,
+                ]
+                expected += [host.weight, host.mean, host.standardDeviation, jitter[k].weight, jitter[k].mean, jitter[k].standardDeviation]
+                expected += conversation + conversation
+            }
+            #expect(features == expected, "packet \(index)")
+        }
+        #expect(statistics.trackedStreams == 3 + 2 + 2 + 2)
+    }
+
     @Test func memoryStaysBoundedUnderManyStreams() {
         var statistics = StreamStatistics(capacity: 100)
         var features: [Double] = []

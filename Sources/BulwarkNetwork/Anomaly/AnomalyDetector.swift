@@ -10,9 +10,11 @@ import Foundation
 /// 3. **calibration** (`calibrationShare`): the models score without learning, and the alert threshold is fitted to
 ///    those scores — a log-normal fit, threshold at its `1 − falseAlarmProbability` quantile. Labels never enter.
 ///
-/// After the window the models are frozen, so traffic seen later (an attacker's included) cannot teach them. The score
-/// of a packet is the output autoencoder's RMSE. Memory is fixed once the groups are known; a packet costs one pass
-/// through roughly `2 · hiddenRatio · features · groupSize` multiply-adds.
+/// After the training part the models are frozen, so traffic seen later (an attacker's included) cannot teach them. The
+/// score of a packet is the output autoencoder's RMSE. Training runs in double precision; from calibration on, packets
+/// are scored by a ``FrozenEnsemble`` built from the trained models (single precision, vectorised), so the threshold is
+/// fitted to the same scorer that is compared with it. Memory is fixed once the groups are known; a packet costs one
+/// pass through roughly `2 · hiddenRatio · features · groupSize` multiply-adds.
 public struct AnomalyDetector: Sendable {
     /// How much of the stream's start is the training window.
     public enum TrainingWindow: Sendable, Hashable, CustomStringConvertible {
@@ -60,6 +62,7 @@ public struct AnomalyDetector: Sendable {
     public private(set) var groups: [[Int]] = []
     private var ensemble: [Autoencoder] = []
     private var output: Autoencoder?
+    private var frozen: FrozenEnsemble?
     private var gathered: [Double] = []
     private var errors: [Double] = []
     private var calibration = LogNormalFit()
@@ -98,6 +101,9 @@ public struct AnomalyDetector: Sendable {
             ? .mapping
             : progress < 1 - settings.calibrationShare ? .training : progress < 1 ? .calibrating : .detecting
         if next != .mapping, mapper != nil { buildModels() }
+        if next == .calibrating || next == .detecting, frozen == nil, let output {
+            frozen = FrozenEnsemble(featureCount: featureCount, groups: groups, ensemble: ensemble, output: output)
+        }
         if next == .detecting, phase != .detecting { threshold = calibration.upperQuantile(settings.falseAlarmProbability) }
         phase = next
         return features.withUnsafeBufferPointer { buffer -> Score? in
@@ -109,12 +115,12 @@ public struct AnomalyDetector: Sendable {
                 let value = run(buffer, learning: true)
                 return Score(value: value, phase: next, isAnomalous: false)
             case .calibrating:
-                let value = run(buffer, learning: false)
+                let value = frozen!.score(buffer)
                 calibration.add(value)
                 calibrationMaximum = Swift.max(calibrationMaximum, value)
                 return Score(value: value, phase: next, isAnomalous: false)
             case .detecting:
-                let value = run(buffer, learning: false)
+                let value = frozen!.score(buffer)
                 return Score(value: value, phase: next, isAnomalous: threshold.map { value > $0 } ?? false)
             }
         }
@@ -131,6 +137,19 @@ public struct AnomalyDetector: Sendable {
         output = Autoencoder(inputs: groups.count, hiddenRatio: settings.hiddenRatio, learningRate: settings.learningRate, generator: &generator)
         gathered = [Double](repeating: 0, count: settings.maximumGroupSize)
         errors = [Double](repeating: 0, count: groups.count)
+    }
+
+    /// The score the double-precision models give a packet, without changing them; nil before they exist. For
+    /// checking how closely the frozen scorer follows them.
+    func trainedModelScore(_ features: [Double]) -> Double? {
+        guard output != nil else { return nil }
+        var copy = self
+        return features.withUnsafeBufferPointer { copy.run($0, learning: false) }
+    }
+
+    /// The frozen scorer's score for a packet, by the given kernel; nil before the models are frozen.
+    func frozenScore(_ features: [Double], path: FrozenEnsemble.Path) -> Double? {
+        features.withUnsafeBufferPointer { buffer in frozen?.score(buffer, path: path) }
     }
 
     private mutating func run(_ features: UnsafeBufferPointer<Double>, learning: Bool) -> Double {

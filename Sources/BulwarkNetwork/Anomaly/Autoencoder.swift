@@ -12,11 +12,11 @@ public struct Autoencoder: Sendable {
     public let hidden: Int
     public let learningRate: Double
     /// `weights[i * hidden + j]` joins input i and hidden unit j.
-    private var weights: [Double]
-    private var hiddenBias: [Double]
-    private var visibleBias: [Double]
-    private var minimum: [Double]
-    private var maximum: [Double]
+    private(set) var weights: [Double]
+    private(set) var hiddenBias: [Double]
+    private(set) var visibleBias: [Double]
+    private(set) var minimum: [Double]
+    private(set) var maximum: [Double]
     private var scaled: [Double]
     private var code: [Double]
     private var output: [Double]

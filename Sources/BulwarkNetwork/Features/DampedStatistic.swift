@@ -30,6 +30,15 @@ public struct DampedStatistic: Sendable, Hashable {
         lastTime = time
     }
 
+    /// Forgets by a factor already computed for the time elapsed since the last update (by a pair statistic whose
+    /// clock runs with this one's), saving the exponential.
+    mutating func decay(to time: Double, by factor: Double) {
+        weight *= factor
+        linearSum *= factor
+        squaredSum *= factor
+        lastTime = time
+    }
+
     public mutating func add(_ value: Double, at time: Double) {
         decay(to: time)
         weight += 1
@@ -63,6 +72,10 @@ public struct DampedPairStatistic: Sendable {
             let factor = exp2(-forward.lambda * (time - last))
             residualProducts *= factor
             residualWeight *= factor
+            // Every update decays both directions to the same time as the residuals (and none goes back in time), so
+            // both were last decayed at `last` too and this factor is exactly the one each would compute.
+            forward.decay(to: time, by: factor)
+            backward.decay(to: time, by: factor)
         }
         lastTime = Swift.max(lastTime ?? time, time)
         if forwardDirection {

@@ -56,6 +56,9 @@ public struct StreamStatistics: Sendable {
     public var trackedStreams: Int { hosts.count + jitter.count + channels.count + sockets.count }
 
     /// Updates every stream the packet belongs to and writes its feature vector into `features` (resized as needed).
+    ///
+    /// Each stream's state is found with one hash lookup and updated where it lies in its table (a copy taken out
+    /// and stored back would copy its window array on every packet), and a new stream is inserted with one more.
     public mutating func update(_ packet: DecodedPacket, features: inout [Double]) {
         packets += 1
         let time = packet.seconds
@@ -69,45 +72,54 @@ public struct StreamStatistics: Sendable {
             : Socket(a: packet.destination, b: packet.source, portA: packet.destinationPort, portB: packet.sourcePort, transport: packet.transport)
         let host = HostKey(mac: packet.sourceMAC?.value ?? 0, address: packet.source)
         let lambdas = self.lambdas
-        var hostState = hosts[host] ?? Windows(values: lambdas.map { DampedStatistic(lambda: $0) }, lastSeen: time)
-        var jitterState = jitter[channel] ?? Windows(values: lambdas.map { DampedStatistic(lambda: $0) }, lastSeen: time)
-        var channelState = channels[channel] ?? Windows(values: lambdas.map { DampedPairStatistic(lambda: $0) }, lastSeen: time)
-        var socketState = sockets[socket] ?? Windows(values: lambdas.map { DampedPairStatistic(lambda: $0) }, lastSeen: time)
-        let gap = jitter[channel] == nil ? nil : time - jitterState.lastSeen
-        var at = 0
-        for index in lambdas.indices {
-            hostState.values[index].add(size, at: time)
-            let h = hostState.values[index]
-            features[at] = h.weight
-            features[at + 1] = h.mean
-            features[at + 2] = h.standardDeviation
-            if let gap { jitterState.values[index].add(gap, at: time) } else { jitterState.values[index].decay(to: time) }
-            let j = jitterState.values[index]
-            features[at + 3] = j.weight
-            features[at + 4] = j.mean
-            features[at + 5] = j.standardDeviation
-            channelState.values[index].add(size, forwardDirection: forward, at: time)
-            socketState.values[index].add(size, forwardDirection: forward, at: time)
-            for (offset, pair) in [(6, channelState.values[index]), (13, socketState.values[index])] {
-                let own = forward ? pair.forward : pair.backward
-                features[at + offset] = own.weight
-                features[at + offset + 1] = own.mean
-                features[at + offset + 2] = own.standardDeviation
-                features[at + offset + 3] = pair.magnitude
-                features[at + offset + 4] = pair.radius
-                features[at + offset + 5] = pair.covariance
-                features[at + offset + 6] = pair.correlation
+        let capacity = self.capacity
+        var evicted = 0
+        features.withUnsafeMutableBufferPointer { features in
+            Self.update(
+                &hosts, host, capacity: capacity, evicted: &evicted, new: Windows(values: lambdas.map { DampedStatistic(lambda: $0) }, lastSeen: time)
+            ) {
+                state, _ in
+                for index in state.values.indices {
+                    state.values[index].add(size, at: time)
+                    Self.write(state.values[index], into: features, at: index * 20)
+                }
+                state.lastSeen = time
             }
-            at += 20
+            Self.update(
+                &jitter, channel, capacity: capacity, evicted: &evicted,
+                new: Windows(values: lambdas.map { DampedStatistic(lambda: $0) }, lastSeen: time)
+            ) {
+                state, existed in
+                let gap = existed ? time - state.lastSeen : nil
+                for index in state.values.indices {
+                    if let gap { state.values[index].add(gap, at: time) } else { state.values[index].decay(to: time) }
+                    Self.write(state.values[index], into: features, at: index * 20 + 3)
+                }
+                state.lastSeen = time
+            }
+            Self.update(
+                &channels, channel, capacity: capacity, evicted: &evicted,
+                new: Windows(values: lambdas.map { DampedPairStatistic(lambda: $0) }, lastSeen: time)
+            ) {
+                state, _ in
+                for index in state.values.indices {
+                    state.values[index].add(size, forwardDirection: forward, at: time)
+                    Self.write(state.values[index], forward: forward, into: features, at: index * 20 + 6)
+                }
+                state.lastSeen = time
+            }
+            Self.update(
+                &sockets, socket, capacity: capacity, evicted: &evicted,
+                new: Windows(values: lambdas.map { DampedPairStatistic(lambda: $0) }, lastSeen: time)
+            ) {
+                state, _ in
+                for index in state.values.indices {
+                    state.values[index].add(size, forwardDirection: forward, at: time)
+                    Self.write(state.values[index], forward: forward, into: features, at: index * 20 + 13)
+                }
+                state.lastSeen = time
+            }
         }
-        hostState.lastSeen = time
-        jitterState.lastSeen = time
-        channelState.lastSeen = time
-        socketState.lastSeen = time
-        var evicted = Self.store(&hosts, host, hostState, capacity: capacity)
-        evicted += Self.store(&jitter, channel, jitterState, capacity: capacity)
-        evicted += Self.store(&channels, channel, channelState, capacity: capacity)
-        evicted += Self.store(&sockets, socket, socketState, capacity: capacity)
         evictedEarly += evicted
         if time - lastSweep >= 10 {
             lastSweep = time
@@ -115,14 +127,43 @@ public struct StreamStatistics: Sendable {
         }
     }
 
-    private static func store<Key: Hashable, Value>(_ table: inout [Key: Windows<Value>], _ key: Key, _ value: Windows<Value>, capacity: Int) -> Int {
-        var evicted = 0
-        if table[key] == nil, table.count >= capacity, let stalest = table.min(by: { $0.value.lastSeen < $1.value.lastSeen })?.key {
-            table[stalest] = nil
-            evicted = 1
+    /// Updates the state of `key` in place, or inserts `new` updated (evicting the stalest entry when the table is
+    /// full); `body` learns whether the state existed before.
+    @inline(__always)
+    private static func update<Key: Hashable, Value>(
+        _ table: inout [Key: Windows<Value>], _ key: Key, capacity: Int, evicted: inout Int, new: @autoclosure () -> Windows<Value>,
+        _ body: (inout Windows<Value>, Bool) -> Void
+    ) {
+        if let index = table.index(forKey: key) {
+            body(&table.values[index], true)
+            return
         }
-        table[key] = value
-        return evicted
+        if table.count >= capacity, let stalest = table.min(by: { $0.value.lastSeen < $1.value.lastSeen })?.key {
+            table[stalest] = nil
+            evicted += 1
+        }
+        var state = new()
+        body(&state, false)
+        table[key] = state
+    }
+
+    /// Weight, mean and standard deviation.
+    @inline(__always)
+    private static func write(_ statistic: DampedStatistic, into features: UnsafeMutableBufferPointer<Double>, at start: Int) {
+        features[start] = statistic.weight
+        features[start + 1] = statistic.mean
+        features[start + 2] = statistic.standardDeviation
+    }
+
+    /// The packet's own direction (weight, mean, standard deviation), then the pair's magnitude, radius, covariance and
+    /// correlation.
+    @inline(__always)
+    private static func write(_ pair: DampedPairStatistic, forward: Bool, into features: UnsafeMutableBufferPointer<Double>, at start: Int) {
+        write(forward ? pair.forward : pair.backward, into: features, at: start)
+        features[start + 3] = pair.magnitude
+        features[start + 4] = pair.radius
+        features[start + 5] = pair.covariance
+        features[start + 6] = pair.correlation
     }
 
     /// Removes streams whose slowest window's weight has decayed below `idleWeight`: they no longer say anything.
