@@ -1,6 +1,8 @@
 import BulwarkCore
 import BulwarkLedger
+import Dispatch
 import SQLKit
+import Synchronization
 
 /// Something to log: a kind (`evidence.file`, `finding`, later `quote`, `price-change`, `endorsement`, `claim-payment`)
 /// and its canonical JSON.
@@ -50,8 +52,8 @@ extension SQLStore {
     /// Appends inside the caller's transaction; the items' kinds must have been checked.
     ///
     /// The batch is handled in chunks of one bundle (256 entries), in a pipeline over two cores balanced by measurement:
-    /// this task hashes a chunk's leaves and the nodes they complete, while a second writes the chunk before to the files
-    /// and encodes the chunk after as canonical JSON (`writeAndEncode`). The first chunk is encoded while the batch's
+    /// this task hashes a chunk's leaves and the nodes they complete, while a dispatch thread writes the chunk before to
+    /// the files and encodes the chunk after as canonical JSON (`writeAndEncode`). The first chunk is encoded while the batch's
     /// place in the log is taken (`position`), since its text does not depend on it. On SQLite the text goes to the entry
     /// file from `ledger_head.file_end` on and the hashes to the hash file after those already there (see `LedgerFile`);
     /// on PostgreSQL into bundle and tile rows.
@@ -75,40 +77,54 @@ extension SQLStore {
         var bundles: [[DatabaseSession.Value]] = []
         var tiles = LedgerTileWriter()
         var hashed: ChunkWrite?
-        for (number, chunk) in chunks.enumerated() {
-            let current = encoded
-            let first = place.start + UInt64(number * LedgerLayout.bundleLimit)
-            let previous = hashed
-            let next = number + 1 < chunks.count ? chunks[number + 1] : nil
-            async let following = writeAndEncode(previous, files: files, next: next, organisation: organisation, recordedAt: recordedAt)
-            var hashes: [UInt8] = []
-            if files != nil {
-                let stored = LedgerLayout.storedCount(forSize: first)
-                hashes.reserveCapacity(Int(LedgerLayout.storedCount(forSize: first + UInt64(chunk.count)) - stored) * TreeHash.size)
-            }
-            current.text.withUnsafeBytes { text in
-                for index in 0..<chunk.count {
-                    // Entry i is its text without the newline that follows it.
-                    let leaf = MerkleTree.leafHash(UnsafeRawBufferPointer(rebasing: text[current.starts[index]..<current.starts[index + 1] - 1]))
-                    if files != nil {
-                        frontier.append(leaf) { _, hash in hash.withUnsafeBytes { hashes.append(contentsOf: $0) } }
-                    } else {
-                        frontier.append(leaf) { tiles.add($0, $1) }
+        // The other step runs on a dispatch thread rather than as a child task: it blocks in `pwrite`, and a child task
+        // needs a free thread of the cooperative pool to start, which a busy server (or a narrow pool) may not have.
+        var other: DispatchedWork<EncodedEntries?>?
+        do {
+            for (number, chunk) in chunks.enumerated() {
+                let current = encoded
+                let first = place.start + UInt64(number * LedgerLayout.bundleLimit)
+                let previous = hashed
+                let next = number + 1 < chunks.count ? chunks[number + 1] : nil
+                other = DispatchedWork {
+                    try writeAndEncode(previous, files: files, next: next, organisation: organisation, recordedAt: recordedAt)
+                }
+                var hashes: [UInt8] = []
+                if files != nil {
+                    let stored = LedgerLayout.storedCount(forSize: first)
+                    hashes.reserveCapacity(Int(LedgerLayout.storedCount(forSize: first + UInt64(chunk.count)) - stored) * TreeHash.size)
+                }
+                current.text.withUnsafeBytes { text in
+                    for index in 0..<chunk.count {
+                        // Entry i is its text without the newline that follows it.
+                        let leaf = MerkleTree.leafHash(UnsafeRawBufferPointer(rebasing: text[current.starts[index]..<current.starts[index + 1] - 1]))
+                        if files != nil {
+                            frontier.append(leaf) { _, hash in hash.withUnsafeBytes { hashes.append(contentsOf: $0) } }
+                        } else {
+                            frontier.append(leaf) { tiles.add($0, $1) }
+                        }
                     }
                 }
+                hashed = ChunkWrite(text: current.text, hashes: hashes, first: first, fileOffset: fileOffset)
+                // The bundle's entries joined by newlines: without the newline after its last entry.
+                let length = current.text.count - 1
+                bundles.append([
+                    .integer(Int(first)), .integer(chunk.count), .text(organisation),
+                    .text(files == nil ? String(decoding: current.text.prefix(length), as: UTF8.self) : ""),
+                    files == nil ? .null : .integer(fileOffset), files == nil ? .null : .integer(length),
+                ])
+                fileOffset += current.text.count
+                let following = try await other?.value()
+                other = nil
+                if let encodedNext = following { encoded = encodedNext }
             }
-            hashed = ChunkWrite(text: current.text, hashes: hashes, first: first, fileOffset: fileOffset)
-            // The bundle's entries joined by newlines: without the newline after its last entry.
-            let length = current.text.count - 1
-            bundles.append([
-                .integer(Int(first)), .integer(chunk.count), .text(organisation),
-                .text(files == nil ? String(decoding: current.text.prefix(length), as: UTF8.self) : ""),
-                files == nil ? .null : .integer(fileOffset), files == nil ? .null : .integer(length),
-            ])
-            fileOffset += current.text.count
-            if let encodedNext = try await following { encoded = encodedNext }
+            _ = try writeAndEncode(hashed, files: files, next: nil, organisation: organisation, recordedAt: recordedAt)
+        } catch {
+            // A write still running must finish before the transaction ends, or it could land on the bytes of the next
+            // append, which starts where this one did.
+            _ = try? await other?.value()
+            throw error
         }
-        _ = try await writeAndEncode(hashed, files: files, next: nil, organisation: organisation, recordedAt: recordedAt)
         if files != nil { try await db.raw("UPDATE ledger_head SET file_end = \(bind: fileOffset) WHERE id = 1").run() }
         // Inline bundles are at most 256 KiB of 1 KiB entries each; a few per statement keep a statement's text bounded.
         let perStatement = files == nil ? 16 : 500
@@ -126,6 +142,26 @@ extension SQLStore {
         return place.start..<frontier.size
     }
 
+    /// Work started on a dispatch thread at once and awaited later, so that it runs beside the calling task.
+    final class DispatchedWork<Value: Sendable>: Sendable {
+        private let group = DispatchGroup()
+        private let outcome = Mutex<Result<Value, any Error>?>(nil)
+
+        init(_ work: @escaping @Sendable () throws -> Value) {
+            group.enter()
+            DispatchQueue.global(qos: .userInitiated).async { [self] in
+                let result = Result { try work() }
+                outcome.withLock { $0 = result }
+                group.leave()
+            }
+        }
+
+        func value() async throws -> Value {
+            await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in group.notify(queue: .global()) { done.resume() } }
+            return try outcome.withLock { $0! }.get()
+        }
+    }
+
     /// A hashed chunk waiting to be written: its text, and its leaf and node hashes in the order the hash file keeps them.
     struct ChunkWrite: Sendable {
         let text: [UInt8]
@@ -136,10 +172,10 @@ extension SQLStore {
         let fileOffset: Int
     }
 
-    /// The second task's step: writes a hashed chunk to the entry and hash files (SQLite only), then encodes the next.
+    /// The other step: writes a hashed chunk to the entry and hash files (SQLite only), then encodes the next.
     static func writeAndEncode(
         _ chunk: ChunkWrite?, files: LedgerFiles?, next: ArraySlice<LedgerItem>?, organisation: String, recordedAt: String
-    ) async throws -> EncodedEntries? {
+    ) throws -> EncodedEntries? {
         if let chunk, let files {
             try files.entries.write(chunk.text, at: Int64(chunk.fileOffset))
             try files.nodes.write(chunk.hashes, at: Int64(LedgerLayout.storedCount(forSize: chunk.first)) * Int64(TreeHash.size))
