@@ -82,6 +82,35 @@ import Testing
         }
     }
 
+    /// Appends from several tasks at once, each batch longer than one chunk of the append pipeline, take turns: every
+    /// batch gets a range of its own, and the ledger verifies and proves afterwards.
+    @Test(arguments: TestBackend.available)
+    func concurrentAppendsOfSeveralChunksEachTakeTurns(_ backend: TestBackend) async throws {
+        try await Self.withLedger(backend) { store, tenants, key async throws in
+            let ranges = try await withThrowingTaskGroup(of: [Range<UInt64>].self) { group in
+                for writer in 0..<4 {
+                    group.addTask {
+                        var ranges: [Range<UInt64>] = []
+                        for batch in 0..<3 {
+                            let first = 1000 + 1000 * writer + 300 * batch
+                            ranges.append(try await store.appendToLedger(try Self.items(first..<first + 300), by: tenants.analyst, origin: .commandLine))
+                        }
+                        return ranges
+                    }
+                }
+                return try await group.reduce(into: []) { $0 += $1 }
+            }
+            #expect(ranges.allSatisfy { $0.count == 300 })
+            #expect(ranges.sorted { $0.lowerBound < $1.lowerBound }.map(\.lowerBound) == Array(stride(from: 23, to: 23 + 3600, by: 300)))
+            _ = try await store.publishLedgerCheckpoint(origin: Self.origin, signers: [key])
+            #expect(try await store.verifyLedger(keys: [key.verifierKey]).size == 23 + 3600)
+            for index: UInt64 in [23, 278, 279, 2000, 3622] {
+                let verdict = try (try await store.ledgerProofBundle(index, for: tenants.viewer)).verify(keys: [key.verifierKey], quorum: 1)
+                #expect(verdict.entry.organisation == tenants.operatorOrg.id.rawValue)
+            }
+        }
+    }
+
     @Test(arguments: TestBackend.available)
     func aViewerCannotAppendAndAnAppendIsAudited(_ backend: TestBackend) async throws {
         try await Self.withLedger(backend) { store, tenants, _ async throws in
