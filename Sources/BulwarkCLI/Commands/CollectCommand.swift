@@ -62,12 +62,7 @@ struct CollectCommand: AsyncParsableCommand {
         let indicatorSet = try TrafficCommand.loadIndicators(indicators)
         if let org {
             try await database.withStore { store in
-                guard let organisation = try await store.organisation(named: org) else {
-                    throw CLIError("no organisation named \"\(org)\"; create one with 'bulwark org create'")
-                }
-                let principal = try await store.systemPrincipal(for: organisation)
-                let identities = try await store.deviceNetworkIdentities(organisation: organisation.id, for: principal)
-                let directory = DeviceDirectory(identities: identities.map { ($0.id, $0.serial, $0.ipAddress, $0.macAddress) })
+                let (organisation, principal, directory) = try await TrafficCommand.devices(of: org, in: store)
                 var (summary, collector) = try await collect(directory: directory, indicators: indicatorSet)
                 let findings = collector.alerts.map { TrafficCommand.Analyze.finding(from: $0, organisation: organisation.id) }
                 let counters = collector.decoder.diagnostics.counts.map { ($0.key.rawValue, $0.value) } + [("drops", collector.counters.drops)]

@@ -51,13 +51,7 @@ struct TrafficCommand: AsyncParsableCommand {
             let indicatorSet = try TrafficCommand.loadIndicators(indicators)
             if let org {
                 try await database.withStore { store in
-                    guard let organisation = try await store.organisation(named: org) else {
-                        throw CLIError("no organisation named \"\(org)\"; create one with 'bulwark org create'")
-                    }
-                    let principal = try await store.systemPrincipal(for: organisation)
-                    let identities = try await store.deviceNetworkIdentities(organisation: organisation.id, for: principal)
-                    let directory = DeviceDirectory(
-                        identities: identities.map { ($0.id, $0.serial, $0.ipAddress, $0.macAddress) })
+                    let (organisation, principal, directory) = try await TrafficCommand.devices(of: org, in: store)
                     var output = try analyze(directory: directory, indicators: indicatorSet)
                     let findings = output.alerts.map { Self.finding(from: $0, organisation: organisation.id) }
                     let run = TrafficAnalysisRecord(
@@ -151,6 +145,17 @@ struct TrafficCommand: AsyncParsableCommand {
 
 extension TrafficCommand {
     /// Reads indicator lists: STIX 2.1 bundles (`.json`) and plain text; skipped entries are reported on standard error.
+    /// The organisation named, the principal its traffic runs are stored as, and its devices' addresses, so that
+    /// alerts name devices.
+    static func devices(of org: String, in store: SQLStore) async throws -> (Organisation, Principal, DeviceDirectory) {
+        guard let organisation = try await store.organisation(named: org) else {
+            throw CLIError("no organisation named \"\(org)\"; create one with 'bulwark org create'")
+        }
+        let principal = try await store.systemPrincipal(for: organisation)
+        let identities = try await store.deviceNetworkIdentities(organisation: organisation.id, for: principal)
+        return (organisation, principal, DeviceDirectory(identities: identities.map { ($0.id, $0.serial, $0.ipAddress, $0.macAddress) }))
+    }
+
     static func loadIndicators(_ files: [String]) throws -> IndicatorSet {
         var indicatorSet = IndicatorSet()
         for file in files {

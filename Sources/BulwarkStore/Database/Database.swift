@@ -38,7 +38,6 @@ public final class Database: Sendable {
     private let logger: Logger
     /// SQLite only: the ledger's entry and hash files, opened on first use (see `LedgerFile`).
     private let openedLedgerFiles: Mutex<LedgerFiles?>
-    private let entryFilePath: String?
 
     /// Opens a database from a URL: `postgres://user:pass@host:port/db`, `sqlite:PATH`, or a plain file path.
     public static func open(_ url: String, logger: Logger = Logger(label: "bulwark.store")) throws -> Database {
@@ -58,7 +57,7 @@ public final class Database: Sendable {
                 logger: logger,
                 on: group
             )
-            return Database(dialect: .postgres, location: Self.redact(url), pool: .postgres(pool), logger: logger, entryFilePath: nil)
+            return Database(dialect: .postgres, location: Self.redact(url), pool: .postgres(pool), logger: logger)
         }
         var path = url
         if path.hasPrefix("sqlite://") { path.removeFirst("sqlite://".count) } else if path.hasPrefix("sqlite:") { path.removeFirst("sqlite:".count) }
@@ -76,21 +75,19 @@ public final class Database: Sendable {
             logger: logger,
             on: group
         )
-        return Database(
-            dialect: .sqlite, location: path, pool: .sqlite(pool), logger: logger, entryFilePath: LedgerFile.entriesPath(besideDatabase: path))
+        return Database(dialect: .sqlite, location: path, pool: .sqlite(pool), logger: logger)
     }
 
-    private init(dialect: Dialect, location: String, pool: Pool, logger: Logger, entryFilePath: String?) {
+    private init(dialect: Dialect, location: String, pool: Pool, logger: Logger) {
         self.dialect = dialect
         self.location = location
         self.pool = pool
         self.logger = logger
-        self.entryFilePath = entryFilePath
         self.openedLedgerFiles = Mutex(nil)
     }
 
     /// SQLite only: where the ledger's entries are kept, beside the database file.
-    public var ledgerEntryFilePath: String? { entryFilePath }
+    public var ledgerEntryFilePath: String? { dialect == .sqlite ? LedgerFile.entriesPath(besideDatabase: location) : nil }
 
     /// SQLite only: where the ledger's tree hashes are kept, beside the database file.
     public var ledgerNodeFilePath: String? { dialect == .sqlite ? LedgerFile.nodesPath(besideDatabase: location) : nil }
@@ -98,7 +95,7 @@ public final class Database: Sendable {
     /// The ledger's entry and hash files on SQLite, opened (and created) on first use; nil on PostgreSQL, which keeps
     /// both in rows.
     func ledgerFiles() throws(StoreError) -> LedgerFiles? {
-        guard let entryFilePath, let nodeFilePath = ledgerNodeFilePath else { return nil }
+        guard let entryFilePath = ledgerEntryFilePath, let nodeFilePath = ledgerNodeFilePath else { return nil }
         return try openedLedgerFiles.withLock { (files: inout LedgerFiles?) throws(StoreError) -> LedgerFiles in
             if let files { return files }
             let opened = LedgerFiles(entries: try LedgerFile(path: entryFilePath), nodes: try LedgerFile(path: nodeFilePath))

@@ -148,9 +148,12 @@ extension SQLStore {
     func moveLedgerTilesToFile() async throws {
         guard database.dialect == .sqlite else { return }
         let database = self.database
+        // Every store opens through here: a plain read finds the usual case (nothing to move) without the write lock.
+        let tilesSQL: SQLQueryString = "SELECT level FROM ledger_tiles LIMIT 1"
+        guard try await database.withConnection({ try await $0.raw(tilesSQL).first() }) != nil else { return }
         try await database.transaction { db in
-            // The files are opened (and so created) only when there is something to move.
-            guard try await db.raw("SELECT level FROM ledger_tiles LIMIT 1").first() != nil, let files = try database.ledgerFiles() else { return }
+            // Checked again under the write lock; the files are opened (and so created) only when there is something to move.
+            guard try await db.raw(tilesSQL).first() != nil, let files = try database.ledgerFiles() else { return }
             let size = try await Self.ledgerSize(db)
             var start: UInt64 = 0
             while start < size {
