@@ -14,6 +14,9 @@ import Darwin
 ///                                            # packets/s for decode; + damped statistics; + flow table and every rule;
 ///                                            # decode + statistics + the anomaly score (trained on the first round);
 ///                                            # then bytes per tracked stream from 200,000 distinct conversations
+///   NetworkThroughput replay ROUNDS FILE      # a recorded export (4-byte length, then the datagram, repeated) fed
+///                                            # straight to the collector's consumer ROUNDS times, the clock moved
+///                                            # past the export's span each round: records per second, no socket
 ///   NetworkThroughput collect PORT RECORDS   # a UDP collector (listener, bounded queue, decoder, rules) on
 ///                                            # 127.0.0.1:PORT until RECORDS flow records arrived or 3 s pass without
 ///                                            # any; prints the records and the CPU seconds they took
@@ -31,7 +34,7 @@ func residentBytes() -> Int {
 }
 
 func usage() -> Never {
-    FileHandle.standardError.write(Data("usage: NetworkThroughput packets ROUNDS FILE… | collect PORT RECORDS\n".utf8))
+    FileHandle.standardError.write(Data("usage: NetworkThroughput packets ROUNDS FILE… | replay ROUNDS FILE | collect PORT RECORDS\n".utf8))
     exit(2)
 }
 
@@ -175,6 +178,60 @@ func collect(port: String, records wanted: Int) async throws {
             + "cpu-seconds \(String(format: "%.3f", cpu)) records-per-cpu-second \(Int(Double(c.records) / max(cpu, 1e-9)))")
 }
 
+/// Datagrams of a recorded export: each one a 4-byte big-endian length, then the bytes.
+func recordedDatagrams(_ path: String) throws -> [[UInt8]] {
+    let data = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+    var datagrams: [[UInt8]] = []
+    var index = 0
+    while index + 4 <= data.count {
+        let length = data[index..<index + 4].reduce(0) { $0 << 8 | Int($1) }
+        guard index + 4 + length <= data.count else { break }
+        datagrams.append(Array(data[index + 4..<index + 4 + length]))
+        index += 4 + length
+    }
+    return datagrams
+}
+
+func replay(rounds: Int, file: String) throws {
+    var datagrams = try recordedDatagrams(file)
+    let exporter = HostAddress(ipv4: 0x7F00_0001)
+    // The span of the export's flows, so each round can start after the last one ended.
+    var probe = FlowExportDecoder()
+    var earliest = Double.infinity
+    var latest = -Double.infinity
+    for datagram in datagrams {
+        probe.decode(datagram[...], exporter: exporter, place: "probe") {
+            earliest = min(earliest, $0.start)
+            latest = max(latest, $0.end)
+        }
+    }
+    let shift = UInt32(max(0, latest - earliest)) + 3600
+    print("export: \(datagrams.count) datagrams, \(probe.records) records a round, flows span \(Int(latest - earliest)) s; \(rounds) rounds, clock moved \(shift) s a round")
+    var collector = FlowCollector()
+    var sequence: UInt32 = 0
+    let startCPU = processCPUSeconds()
+    let elapsed = clock.measure {
+        for _ in 0..<rounds {
+            for index in datagrams.indices {
+                datagrams[index].withUnsafeMutableBytes { bytes in
+                    guard bytes.load(as: UInt16.self).bigEndian == 9 else { return }
+                    // RFC 3954 header: export seconds at byte 8, sequence at byte 12.
+                    let seconds = bytes.loadUnaligned(fromByteOffset: 8, as: UInt32.self).bigEndian
+                    bytes.storeBytes(of: (seconds &+ shift).bigEndian, toByteOffset: 8, as: UInt32.self)
+                    bytes.storeBytes(of: sequence.bigEndian, toByteOffset: 12, as: UInt32.self)
+                }
+                sequence &+= 1
+                _ = collector.receive(datagrams[index][...], from: exporter)
+            }
+        }
+    }
+    let cpu = processCPUSeconds() - startCPU
+    let c = collector.counters
+    print(
+        "records \(c.records) flows \(c.flows) bad-input \(c.badInput) alerts \(collector.alerts.count): \(Int(Double(c.records) / seconds(elapsed))) records/s, "
+            + "\(Int(Double(c.records) / max(cpu, 1e-9))) records per CPU-second, \(String(format: "%.0f", seconds(elapsed) * 1e9 / Double(max(c.records, 1)))) ns a record")
+}
+
 /// The consumer's progress, read by the watchdog task.
 // @unchecked Sendable: `stored` is only touched under `lock`.
 final class ProgressWatch: @unchecked Sendable {
@@ -190,6 +247,9 @@ switch arguments.dropFirst().first {
 case "packets":
     guard arguments.count >= 4, let rounds = Int(arguments[2]) else { usage() }
     try packets(rounds: rounds, files: Array(arguments[3...]))
+case "replay":
+    guard arguments.count == 4, let rounds = Int(arguments[2]) else { usage() }
+    try replay(rounds: rounds, file: arguments[3])
 case "collect":
     guard arguments.count == 4, let wanted = Int(arguments[3]) else { usage() }
     try await collect(port: arguments[2], records: wanted)

@@ -33,8 +33,6 @@ public struct FlowCollector: Sendable {
     public private(set) var analyzer: TrafficAnalyzer
     private var reportedAlerts = 0
     private var batch: [FlowRecord] = []
-    /// The last exporter and the start of its messages' place, so the address is not written out for every datagram.
-    private var lastExporter: (address: HostAddress?, prefix: String) = (nil, "")
 
     public init(decoder: FlowExportDecoder = FlowExportDecoder(), analyzer: TrafficAnalyzer = TrafficAnalyzer()) {
         self.decoder = decoder
@@ -45,12 +43,11 @@ public struct FlowCollector: Sendable {
     /// first time.
     public mutating func receive(_ datagram: ArraySlice<UInt8>, from exporter: HostAddress) -> [NetworkAlert] {
         counters.datagrams += 1
-        if exporter != lastExporter.address { lastExporter = (exporter, "exporter \(exporter) message ") }
         // The buffer is reused from one datagram to the next; it is taken out of `self` while the decoder fills it.
         var batch = self.batch
         self.batch = []
         batch.removeAll(keepingCapacity: true)
-        decoder.decode(datagram, exporter: exporter, place: lastExporter.prefix + String(counters.datagrams)) { batch.append($0) }
+        decoder.decode(datagram, exporter: exporter, messageNumber: counters.datagrams) { batch.append($0) }
         for flow in batch {
             counters.flows += 1
             counters.packets &+= flow.originatorPackets &+ flow.responderPackets

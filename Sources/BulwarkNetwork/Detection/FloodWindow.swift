@@ -1,10 +1,12 @@
 /// A flood alert's text inputs when it was last raised: the same figure again gives the same reason, so the alert only
 /// widens. Kept apart from the windows so that recording it never copies one.
 struct FloodAlertMemory: Sendable {
-    struct Key: Hashable {
+    struct Key: Hashable, StateKey {
         var rule: UInt8
         var host: HostAddress
         var destination: HostAddress
+
+        func hash(seed: UInt64) -> UInt64 { destination.hash(seed: host.hash(seed: seed ^ UInt64(rule))) }
     }
 
     var figure: Int
@@ -36,7 +38,7 @@ struct FloodWindow: Sendable {
 
     /// The flows of the window in arrival order.
     private(set) var events = ArrivalQueue<Event>()
-    private(set) var destinations: [HostAddress: Destination] = [:]
+    private(set) var destinations = StateTable<HostAddress, Destination>()
 
     /// The window's figures after a flow was added, as the rules read them.
     struct Figures {
@@ -60,14 +62,9 @@ struct FloodWindow: Sendable {
         while let first = events.first, first.time < horizon { dropOldest() }
         while events.count > limit { dropOldest() }
         var figures = Figures(destinations: destinations.count, events: events.count, firstTime: events.first?.time)
-        // The flow just added is never dropped, so its destination is still counted.
-        if let destination = destinations[event.destination] {
-            figures.failedTCP = destination.failedTCP.count
-            figures.firstFailedTCP = destination.failedTCP.first
-            figures.udp = destination.udp.count
-            figures.firstUDP = destination.udp.first
-            figures.ports = destination.ports.count
-        }
+        // The flow just added is never dropped, so its destination is still counted. (Read through the in-place
+        // accessor: reading the value out would copy its tables.)
+        destinations[event.destination]?.report(into: &figures)
         return figures
     }
 
@@ -86,6 +83,15 @@ extension FloodWindow.Destination {
         if event.isFailedTCP { failedTCP.removeFirst() }
         if event.transport == 17 { udp.removeFirst() }
         return events
+    }
+
+    /// Writes this destination's counts into `figures`; `mutating` only so that it runs on the value in place.
+    fileprivate mutating func report(into figures: inout FloodWindow.Figures) {
+        figures.failedTCP = failedTCP.count
+        figures.firstFailedTCP = failedTCP.first
+        figures.udp = udp.count
+        figures.firstUDP = udp.first
+        figures.ports = ports.count
     }
 
     fileprivate mutating func count(_ event: FloodWindow.Event) {

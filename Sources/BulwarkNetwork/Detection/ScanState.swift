@@ -1,26 +1,30 @@
 /// The scan rules' state: per host and port (horizontal) or host pair (vertical), the targets tried within the window.
 struct ScanState: Sendable {
-    struct HorizontalKey: Hashable {
+    struct HorizontalKey: Hashable, StateKey {
         var source: HostAddress
         var port: UInt16
         var transport: UInt8
+
+        func hash(seed: UInt64) -> UInt64 { source.hash(seed: seed ^ UInt64(port) << 8 ^ UInt64(transport)) }
     }
 
-    struct VerticalKey: Hashable {
+    struct VerticalKey: Hashable, StateKey {
         var source: HostAddress
         var destination: HostAddress
+
+        func hash(seed: UInt64) -> UInt64 { destination.hash(seed: source.hash(seed: seed)) }
     }
 
     /// Per target (a host, or a port): first attempt time, whether any attempt succeeded, and the first flow (the
     /// evidence). Counts are kept as targets come and go, so judging costs the same however many targets there are.
-    struct Attempts<Target: Hashable & Sendable>: Sendable {
+    struct Attempts<Target: StateKey & Hashable>: Sendable {
         struct Entry: Sendable {
             var time: Double
             var succeeded: Bool
             var flow: FlowRecord
         }
 
-        private(set) var targets: [Target: Entry] = [:]
+        private(set) var targets = StateTable<Target, Entry>()
         /// First-attempt times, earliest on top: expired targets leave in O(log n) each.
         private var expiry = EarliestFirst<Target>()
         /// Targets whose every attempt failed.
@@ -92,6 +96,6 @@ struct ScanState: Sendable {
         }
     }
 
-    var horizontal: [HorizontalKey: Attempts<HostAddress>] = [:]
-    var vertical: [VerticalKey: Attempts<UInt16>] = [:]
+    var horizontal = StateTable<HorizontalKey, Attempts<HostAddress>>()
+    var vertical = StateTable<VerticalKey, Attempts<UInt16>>()
 }

@@ -14,11 +14,49 @@ enum SignificanceTest {
         return Swift.min(1, total)
     }
 
+    /// The median, found by selection (expected linear time) rather than by sorting.
     static func median(_ values: [Double]) -> Double {
         guard !values.isEmpty else { return 0 }
-        let sorted = values.sorted()
-        let middle = sorted.count / 2
-        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+        var work = values
+        let middle = work.count / 2
+        let upper = select(&work, middle)
+        guard work.count % 2 == 0 else { return upper }
+        // After selection everything before `middle` is at most the upper middle value: the lower one is their largest.
+        return (work[..<middle].max()! + upper) / 2
+    }
+
+    /// Puts the `k`-th smallest value at index `k`, smaller ones before it and larger ones after (Hoare's selection,
+    /// median-of-three pivots), and returns it.
+    static func select(_ values: inout [Double], _ k: Int) -> Double {
+        var low = 0
+        var high = values.count - 1
+        while low < high {
+            let middle = low + (high - low) / 2
+            // Median of three as the pivot keeps sorted and reversed input linear.
+            if values[middle] < values[low] { values.swapAt(middle, low) }
+            if values[high] < values[low] { values.swapAt(high, low) }
+            if values[high] < values[middle] { values.swapAt(high, middle) }
+            let pivot = values[middle]
+            var i = low
+            var j = high
+            while i <= j {
+                while values[i] < pivot { i += 1 }
+                while pivot < values[j] { j -= 1 }
+                if i <= j {
+                    values.swapAt(i, j)
+                    i += 1
+                    j -= 1
+                }
+            }
+            if k <= j {
+                high = j
+            } else if k >= i {
+                low = i
+            } else {
+                break
+            }
+        }
+        return values[k]
     }
 
     /// Shannon entropy in bits per character.

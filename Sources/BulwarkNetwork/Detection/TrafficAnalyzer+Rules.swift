@@ -8,17 +8,23 @@ struct BruteForceKey: Hashable {
     var service: String
 }
 
-struct BeaconKey: Hashable {
+struct BeaconKey: Hashable, StateKey {
     var source: HostAddress
     var destination: HostAddress
     var port: UInt16
     var transport: UInt8
+
+    func hash(seed: UInt64) -> UInt64 {
+        destination.hash(seed: source.hash(seed: seed) ^ UInt64(port) << 8 ^ UInt64(transport))
+    }
 }
 
 struct BeaconSeries: Sendable {
-    /// The latest connection starts, at most ``limit``, in no particular order (the rule sorts them).
-    var starts: [Double] = []
-    var evidence: [String] = []
+    /// Connection starts in time order; the rule reads the latest ``limit`` of them (`starts[first...]`).
+    private var starts: [Double] = []
+    private var first = 0
+    /// The first flows, for the alert's evidence (written out only when an alert takes them).
+    var evidence: [FlowRecord] = []
     var count = 0
     /// `count` when the series was last judged.
     var judgedAt = 0
@@ -26,14 +32,36 @@ struct BeaconSeries: Sendable {
     /// Enough for the test; older starts say nothing the recent ones do not.
     static let limit = 1024
 
+    /// The latest starts, at most ``limit``, earliest first.
+    var latestStarts: ArraySlice<Double> { starts[first...] }
+
     /// Adds a connection; `true` when the series is due to be judged: once it holds more than `minimumIntervals`
     /// starts, and again whenever a quarter of the kept starts (at least `minimumIntervals`) are new.
     mutating func add(_ flow: FlowRecord, minimumIntervals: Int) -> Bool {
-        // Past the limit the oldest start is overwritten in place (a ring), not shifted out.
-        if starts.count < Self.limit { starts.append(flow.start) } else { starts[count % Self.limit] = flow.start }
+        // Kept sorted as they come: flows nearly always arrive in start order, so this is an append, and judging
+        // needs no sort.
+        if let last = starts.last, flow.start < last {
+            var low = first
+            var high = starts.count
+            while low < high {
+                let middle = (low + high) / 2
+                if starts[middle] <= flow.start { low = middle + 1 } else { high = middle }
+            }
+            // A start earlier than every kept one is older than what the series keeps.
+            if low > first || starts.count - first < Self.limit { starts.insert(flow.start, at: low) }
+        } else {
+            starts.append(flow.start)
+        }
+        if starts.count - first > Self.limit { first += 1 }
+        // The dropped starts are released in one move once they are as many as the kept ones.
+        if first >= Self.limit {
+            starts.removeFirst(first)
+            first = 0
+        }
         count += 1
-        if evidence.count < NetworkAlert.evidenceLimit { evidence.append(flow.summary) }
-        guard starts.count > minimumIntervals, count - judgedAt >= Swift.max(minimumIntervals, starts.count / 4) else { return false }
+        if evidence.count < NetworkAlert.evidenceLimit { evidence.append(flow) }
+        let kept = starts.count - first
+        guard kept > minimumIntervals, count - judgedAt >= Swift.max(minimumIntervals, kept / 4) else { return false }
         judgedAt = count
         return true
     }
@@ -55,12 +83,12 @@ struct VolumeHistory: Sendable {
     /// Exponentially weighted mean and variance of past buckets (weight 1/8 per new bucket, about a day of 10-minute buckets remembered).
     var mean = 0.0
     var variance = 0.0
-    var evidence: [String] = []
+    var evidence: [FlowRecord] = []
 }
 
 struct DestinationMemory: Sendable {
     var firstSeen: Double
-    var known: [HostAddress: Double] = [:]
+    var known = StateTable<HostAddress, Double>()
 }
 
 extension TrafficAnalyzer {
@@ -73,6 +101,11 @@ extension TrafficAnalyzer {
             guard flow.transport == 17, flow.responderBytes == 0, flow.originatorPackets > 0, !flow.source.isExportRecord else { return nil }
             return flow.responderPackets == 0 ? true : false
         }
+    }
+
+    /// The flows' summaries for an alert's evidence, or none when the alert already holds all it keeps.
+    func evidence(_ key: AlertKey, _ flows: [FlowRecord]) -> [String] {
+        wantsEvidence(key) ? flows.prefix(NetworkAlert.evidenceLimit).map(\.summary) : []
     }
 
     // MARK: Scans
@@ -96,9 +129,9 @@ extension TrafficAnalyzer {
         if let vertical { judgeScan(vertical, rule: "scan.vertical", host: flow.originator, unit: "ports", table: \.scans.vertical, key: vKey) }
     }
 
-    private mutating func judgeScan<K: Hashable, T>(
+    private mutating func judgeScan<K: StateKey, T>(
         _ judgement: ScanState.Attempts<T>.Judgement, rule: String, host: HostAddress, unit: String,
-        table: KeyPath<TrafficAnalyzer, [K: ScanState.Attempts<T>]>, key attemptsKey: K
+        table: KeyPath<TrafficAnalyzer, StateTable<K, ScanState.Attempts<T>>>, key attemptsKey: K
     ) {
         let k = judgement.failures
         let n = judgement.targets
@@ -130,17 +163,18 @@ extension TrafficAnalyzer {
         stateEvicted += Self.bound(&bruteForce, adding: key, limit: settings.trackedHosts)
         // Taken out of the table while it changes, so the array is not copied.
         var sessions = bruteForce.removeValue(forKey: key) ?? []
-        sessions.append((flow.start, flow.summary))
+        sessions.append((flow.start, flow))
         sessions.removeAll { flow.start - $0.0 > settings.bruteForceWindow }
         if sessions.count > 10_000 { sessions.removeFirst(sessions.count - 10_000) }
         bruteForce[key] = sessions
         guard sessions.count >= settings.bruteForceAttempts else { return }
         let target = "\(flow.responder):\(flow.responderPort)"
+        let rule = "bruteforce.\(service)"
         raise(
-            rule: "bruteforce.\(service)", severity: .high, title: "\(service == "ssh" ? "SSH" : "Telnet") password guessing against \(target)", host: flow.originator,
+            rule: rule, severity: .high, title: "\(service == "ssh" ? "SSH" : "Telnet") password guessing against \(target)", host: flow.originator,
             target: target, start: sessions.first!.0, end: flow.end,
             reason: "\(sessions.count) \(service) sessions to one server within \(Int(settings.bruteForceWindow)) s (limit \(settings.bruteForceAttempts))",
-            evidence: sessions.map(\.1), evidenceCount: sessions.count)
+            evidence: evidence(AlertKey(rule: rule, host: flow.originator, target: target), sessions.map(\.1)), evidenceCount: sessions.count)
     }
 
     // MARK: Beaconing
@@ -156,8 +190,9 @@ extension TrafficAnalyzer {
 
     mutating func evaluateBeacon(_ key: BeaconKey) {
         guard let series = beacons[key] else { return }
-        let starts = series.starts.sorted()
+        let starts = series.latestStarts
         var intervals: [Double] = []
+        intervals.reserveCapacity(starts.count)
         for (a, b) in zip(starts, starts.dropFirst()) where b - a > 0 { intervals.append(b - a) }
         guard intervals.count >= settings.beaconMinimumIntervals else { return }
         let median = SignificanceTest.median(intervals)
@@ -170,7 +205,7 @@ extension TrafficAnalyzer {
             rule: "c2.beacon", severity: .high, title: "Periodic connections to \(target), like a command-and-control beacon", host: key.source, target: target,
             start: starts.first!, end: starts.last!,
             reason: "\(series.count) connections every \(Self.round(median)) s (median), dispersion \(Self.round(dispersion)) (limit \(settings.beaconMaximumDispersion))",
-            evidence: series.evidence, evidenceCount: series.count)
+            evidence: evidence(AlertKey(rule: "c2.beacon", host: key.source, target: target), series.evidence), evidenceCount: series.count)
     }
 
     static func round(_ value: Double) -> String {
@@ -259,7 +294,8 @@ extension TrafficAnalyzer {
                     rule: "exfiltration.volume", severity: .medium, title: "Unusual outbound volume from \(flow.originator)", host: flow.originator,
                     target: "internet", start: history.bucketStart, end: history.bucketStart + bucket,
                     reason: "\(history.bytes) bytes out in \(Int(bucket)) s; this device's usual is \(Int(history.mean)) ± \(Int(sd))",
-                    evidence: history.evidence, evidenceCount: history.evidence.count)
+                    evidence: evidence(AlertKey(rule: "exfiltration.volume", host: flow.originator, target: "internet"), history.evidence),
+                    evidenceCount: history.evidence.count)
             }
             let alpha = 1.0 / 8
             let delta = value - history.mean
@@ -272,7 +308,7 @@ extension TrafficAnalyzer {
             if history.buckets > 1_000_000 { break }
         }
         history.bytes += flow.originatorBytes
-        if history.evidence.count < NetworkAlert.evidenceLimit { history.evidence.append(flow.summary) }
+        if history.evidence.count < NetworkAlert.evidenceLimit { history.evidence.append(flow) }
         volumes[flow.originator] = history
     }
 
@@ -285,7 +321,7 @@ extension TrafficAnalyzer {
         var memory = destinations.removeValue(forKey: flow.originator) ?? DestinationMemory(firstSeen: flow.start)
         let isNew = memory.known[flow.responder] == nil
         memory.known[flow.responder] = flow.start
-        if memory.known.count > settings.destinationsPerDevice, let oldest = memory.known.min(by: { $0.value < $1.value })?.key {
+        if memory.known.count > settings.destinationsPerDevice, let oldest = memory.known.key(minimizing: { $0 }) {
             memory.known[oldest] = nil
         }
         destinations[flow.originator] = memory
@@ -293,7 +329,8 @@ extension TrafficAnalyzer {
         raise(
             rule: "destination.new", severity: .low, title: "New external destinations from \(flow.originator)", host: flow.originator, target: "new destinations",
             start: flow.start, end: flow.start,
-            reason: "contacted a destination not seen in its first \(Int(settings.learningPeriod / 3600)) h of observation", evidence: [flow.summary],
+            reason: "contacted a destination not seen in its first \(Int(settings.learningPeriod / 3600)) h of observation",
+            evidence: evidence(AlertKey(rule: "destination.new", host: flow.originator, target: "new destinations"), [flow]),
             evidenceCount: newDestinationCount(host: flow.originator) + 1)
     }
 

@@ -44,15 +44,15 @@ public struct TrafficAnalyzer: Sendable {
     var alerts: [AlertKey: NetworkAlert] = [:]
     private var alertOrder: [AlertKey] = []
     var scans = ScanState()
-    var bruteForce: [BruteForceKey: [(Double, String)]] = [:]
-    var beacons: [BeaconKey: BeaconSeries] = [:]
-    var floods: [HostAddress: FloodWindow] = [:]
-    var floodAlerts: [FloodAlertMemory.Key: FloodAlertMemory] = [:]
+    var bruteForce: [BruteForceKey: [(Double, FlowRecord)]] = [:]
+    var beacons = StateTable<BeaconKey, BeaconSeries>()
+    var floods = StateTable<HostAddress, FloodWindow>()
+    var floodAlerts = StateTable<FloodAlertMemory.Key, FloodAlertMemory>()
     var dnsNames: [DNSKey: DNSSeries] = [:]
     var nxDomains: [HostAddress: [(Double, String, String)]] = [:]
-    var volumes: [HostAddress: VolumeHistory] = [:]
-    var destinations: [HostAddress: DestinationMemory] = [:]
-    var macs: [HostAddress: HardwareAddress] = [:]
+    var volumes = StateTable<HostAddress, VolumeHistory>()
+    var destinations = StateTable<HostAddress, DestinationMemory>()
+    var macs = StateTable<HostAddress, HardwareAddress>()
 
     public init(settings: DetectionSettings = DetectionSettings(), devices: DeviceDirectory = DeviceDirectory(), indicators: IndicatorSet = IndicatorSet()) {
         self.settings = settings
@@ -151,5 +151,9 @@ public struct TrafficAnalyzer: Sendable {
         guard table.count >= limit, table[key] == nil, let victim = table.keys.first else { return 0 }
         table[victim] = nil
         return 1
+    }
+
+    static func bound<Key, Value>(_ table: inout StateTable<Key, Value>, adding key: Key, limit: Int) -> Int {
+        table.bound(adding: key, limit: limit)
     }
 }

@@ -1,14 +1,15 @@
 extension FlowExportDecoder {
-    /// The fields of one data record that a flow needs, read in place.
+    /// The fields of one data record that a flow needs, read in place: per ``FlowTemplate/Element``, where it starts
+    /// in the set's body and its length (-1 when the template lacks it).
     struct RecordFields {
         let body: BinaryField
-        let offsets: [Int]
-        let lengths: [Int]
-        let layout: FlowTemplate.Layout
+        var offsets: SIMD32<Int32>
+        var lengths: SIMD32<Int32>
 
+        @inline(__always)
         func bytes(_ element: FlowTemplate.Element) -> (offset: Int, length: Int)? {
-            let position = layout.positions[element.rawValue]
-            return position < 0 ? nil : (offsets[position], lengths[position])
+            let length = lengths[element.rawValue]
+            return length < 0 ? nil : (Int(offsets[element.rawValue]), Int(length))
         }
 
         func number(_ element: FlowTemplate.Element) -> UInt64? {

@@ -37,12 +37,12 @@ public struct FlowExportDecoder: Sendable {
     }
 
     /// Makes room for `domain`'s state, forgetting another domain when the limit is reached.
-    private mutating func admit(_ domain: Domain, place: String) {
+    private mutating func admit(_ domain: Domain, place: FlowRecord.MessagePlace) {
         guard sequences[domain] == nil, sequences.count >= domainLimit, let victim = sequences.keys.first else { return }
         sequences[victim] = nil
         templates[victim] = nil
         bootTimes[victim] = nil
-        diagnostics.record(.evictedEarly, at: place, "more than \(domainLimit) exporter domains: forgot domain \(victim.id) of \(victim.exporter)")
+        diagnostics.record(.evictedEarly, at: place.text, "more than \(domainLimit) exporter domains: forgot domain \(victim.id) of \(victim.exporter)")
     }
 
     /// Exporter observation domains seen (one per exporter address, version and source id).
@@ -53,9 +53,19 @@ public struct FlowExportDecoder: Sendable {
 
     /// Decodes one export message (one UDP datagram) from `exporter`; `place` names it in problems.
     public mutating func decode(_ message: ArraySlice<UInt8>, exporter: HostAddress, place: String, emit: (FlowRecord) -> Void) {
+        decode(message, exporter: exporter, at: .named(place), emit: emit)
+    }
+
+    /// Decodes message `number` received from `exporter`, named `exporter ADDRESS message NUMBER` in problems and in its
+    /// records' origins. The name is written out only when read, so a collector makes no text for a datagram.
+    public mutating func decode(_ message: ArraySlice<UInt8>, exporter: HostAddress, messageNumber number: Int, emit: (FlowRecord) -> Void) {
+        decode(message, exporter: exporter, at: .received(exporter: exporter, number: number), emit: emit)
+    }
+
+    private mutating func decode(_ message: ArraySlice<UInt8>, exporter: HostAddress, at place: FlowRecord.MessagePlace, emit: (FlowRecord) -> Void) {
         let field = BinaryField(message)
         guard field.has(0, 2) else {
-            diagnostics.record(.truncatedPacket, at: place, "export message shorter than its version field")
+            diagnostics.record(.truncatedPacket, at: place.text, "export message shorter than its version field")
             return
         }
         messages += 1
@@ -63,11 +73,11 @@ public struct FlowExportDecoder: Sendable {
         case 5: decodeV5(field, exporter: exporter, place: place, emit: emit)
         case 9: decodeV9(field, exporter: exporter, place: place, emit: emit)
         case 10: decodeIPFIX(field, exporter: exporter, place: place, emit: emit)
-        case let version: diagnostics.record(.unsupportedVersion, at: place, "flow export version \(version) is not NetFlow v5, v9 or IPFIX")
+        case let version: diagnostics.record(.unsupportedVersion, at: place.text, "flow export version \(version) is not NetFlow v5, v9 or IPFIX")
         }
     }
 
-    private mutating func checkSequence(_ domain: Domain, sequence: UInt32, advance: UInt32, place: String) {
+    private mutating func checkSequence(_ domain: Domain, sequence: UInt32, advance: UInt32, place: FlowRecord.MessagePlace) {
         guard var state = sequences[domain] else {
             sequences[domain] = SequenceState(expected: sequence &+ advance, recent: [sequence])
             return
@@ -75,16 +85,16 @@ public struct FlowExportDecoder: Sendable {
         if sequence != state.expected {
             let ahead = sequence &- state.expected
             if state.recent.contains(sequence) {
-                diagnostics.record(.sequenceDuplicate, at: place, "sequence number \(sequence) was already received")
+                diagnostics.record(.sequenceDuplicate, at: place.text, "sequence number \(sequence) was already received")
                 return
             } else if ahead > UInt32.max / 2 {
-                diagnostics.record(.sequenceOutOfOrder, at: place, "sequence number \(sequence) arrived after \(state.expected &- 1)")
+                diagnostics.record(.sequenceOutOfOrder, at: place.text, "sequence number \(sequence) arrived after \(state.expected &- 1)")
                 state.recent.append(sequence)
                 if state.recent.count > 64 { state.recent.removeFirst() }
                 sequences[domain] = state
                 return
             } else {
-                diagnostics.record(.sequenceGap, at: place, "expected sequence number \(state.expected), got \(sequence): \(ahead) missing")
+                diagnostics.record(.sequenceGap, at: place.text, "expected sequence number \(state.expected), got \(sequence): \(ahead) missing")
             }
         }
         state.expected = sequence &+ advance
@@ -95,9 +105,9 @@ public struct FlowExportDecoder: Sendable {
 
     // MARK: NetFlow v5
 
-    private mutating func decodeV5(_ field: BinaryField, exporter: HostAddress, place: String, emit: (FlowRecord) -> Void) {
+    private mutating func decodeV5(_ field: BinaryField, exporter: HostAddress, place: FlowRecord.MessagePlace, emit: (FlowRecord) -> Void) {
         guard field.has(0, 24) else {
-            diagnostics.record(.truncatedPacket, at: place, "NetFlow v5 header needs 24 bytes, \(field.count) received")
+            diagnostics.record(.truncatedPacket, at: place.text, "NetFlow v5 header needs 24 bytes, \(field.count) received")
             return
         }
         let count = Int(field.u16(2))
@@ -105,7 +115,7 @@ public struct FlowExportDecoder: Sendable {
         let now = Double(field.u32(8)) + Double(field.u32(12)) / 1e9
         let domain = Domain(exporter: exporter, id: UInt32(field.u8(20)) << 8 | UInt32(field.u8(21)), version: 5)
         guard (1...30).contains(count), field.has(24, count * 48) else {
-            diagnostics.record(.malformedRecord, at: place, "NetFlow v5 header announces \(count) records, the message holds \((field.count - 24) / 48)")
+            diagnostics.record(.malformedRecord, at: place.text, "NetFlow v5 header announces \(count) records, the message holds \((field.count - 24) / 48)")
             return
         }
         admit(domain, place: place)
@@ -137,9 +147,9 @@ public struct FlowExportDecoder: Sendable {
 
     // MARK: NetFlow v9
 
-    private mutating func decodeV9(_ field: BinaryField, exporter: HostAddress, place: String, emit: (FlowRecord) -> Void) {
+    private mutating func decodeV9(_ field: BinaryField, exporter: HostAddress, place: FlowRecord.MessagePlace, emit: (FlowRecord) -> Void) {
         guard field.has(0, 20) else {
-            diagnostics.record(.truncatedPacket, at: place, "NetFlow v9 header needs 20 bytes, \(field.count) received")
+            diagnostics.record(.truncatedPacket, at: place.text, "NetFlow v9 header needs 20 bytes, \(field.count) received")
             return
         }
         let uptime = Double(field.u32(4)) / 1000
@@ -155,7 +165,7 @@ public struct FlowExportDecoder: Sendable {
             let setID = field.u16(at)
             let length = Int(field.u16(at + 2))
             // Built only when needed: most sets are read without a problem to report.
-            let setPlace = SetPlace(message: place, word: "flowset", offset: at)
+            let setPlace = SetPlace(message: place, word: .flowset, offset: at)
             guard length >= 4, field.has(at, length) else {
                 diagnostics.record(.malformedRecord, at: setPlace.text, "flowset length \(length) runs past the message (\(field.count - at) bytes left)")
                 return
@@ -173,14 +183,14 @@ public struct FlowExportDecoder: Sendable {
 
     // MARK: IPFIX
 
-    private mutating func decodeIPFIX(_ field: BinaryField, exporter: HostAddress, place: String, emit: (FlowRecord) -> Void) {
+    private mutating func decodeIPFIX(_ field: BinaryField, exporter: HostAddress, place: FlowRecord.MessagePlace, emit: (FlowRecord) -> Void) {
         guard field.has(0, 16) else {
-            diagnostics.record(.truncatedPacket, at: place, "IPFIX header needs 16 bytes, \(field.count) received")
+            diagnostics.record(.truncatedPacket, at: place.text, "IPFIX header needs 16 bytes, \(field.count) received")
             return
         }
         let length = Int(field.u16(2))
         guard length >= 16, length <= field.count else {
-            diagnostics.record(.truncatedPacket, at: place, "IPFIX message length \(length), \(field.count) bytes received")
+            diagnostics.record(.truncatedPacket, at: place.text, "IPFIX message length \(length), \(field.count) bytes received")
             return
         }
         let exportTime = field.u32(4)
@@ -192,7 +202,7 @@ public struct FlowExportDecoder: Sendable {
         while at + 4 <= length {
             let setID = field.u16(at)
             let setLength = Int(field.u16(at + 2))
-            let setPlace = SetPlace(message: place, word: "set", offset: at)
+            let setPlace = SetPlace(message: place, word: .set, offset: at)
             guard setLength >= 4, at + setLength <= length else {
                 diagnostics.record(.malformedRecord, at: setPlace.text, "set length \(setLength) runs past the message (\(length - at) bytes left)")
                 break
@@ -212,12 +222,12 @@ public struct FlowExportDecoder: Sendable {
 
     // MARK: Templates
 
-    private mutating func expireTemplates(_ domain: Domain, now: UInt32, place: String) {
+    private mutating func expireTemplates(_ domain: Domain, now: UInt32, place: FlowRecord.MessagePlace) {
         guard var known = templates[domain] else { return }
         for (id, template) in known where now > template.refreshed && now - template.refreshed > templateLifetime {
             known[id] = nil
             diagnostics.record(
-                .expiredTemplate, at: place, "template \(id) of domain \(domain.id) expired: not refreshed for \(now - template.refreshed) s")
+                .expiredTemplate, at: place.text, "template \(id) of domain \(domain.id) expired: not refreshed for \(now - template.refreshed) s")
         }
         templates[domain] = known
     }
@@ -295,11 +305,11 @@ public struct FlowExportDecoder: Sendable {
 
     /// A set's place in its message, as problems and origins name it.
     struct SetPlace {
-        var message: String
-        var word: String
+        var message: FlowRecord.MessagePlace
+        var word: FlowRecord.SetWord
         var offset: Int
 
-        var text: String { "\(message) \(word) at byte \(offset)" }
+        var text: String { "\(message.text) \(word.rawValue) at byte \(offset)" }
     }
 
     private mutating func readData(
@@ -312,31 +322,38 @@ public struct FlowExportDecoder: Sendable {
             return
         }
         let minimum = Swift.max(template.minimumRecordLength, 1)
-        let fields = template.fields
         let boot = bootTimes[domain]
-        // Where each field of the current record starts and how long it is: one allocation a set, none a record.
-        var offsets = [Int](repeating: 0, count: fields.count)
-        var lengths = [Int](repeating: 0, count: fields.count)
+        let layout = template.layout
         var at = 0
         var index = 0
         while body.count - at >= minimum {
-            for (position, field) in fields.enumerated() {
-                var length = Int(field.length)
-                if field.length == 0xFFFF {
-                    // RFC 7011 §7: one length byte, or 255 followed by a 2-byte length.
-                    guard body.has(at, 1) else { return malformed(place, index) }
-                    length = Int(body.u8(at))
-                    at += 1
-                    if length == 255 {
-                        guard body.has(at, 2) else { return malformed(place, index) }
-                        length = Int(body.u16(at))
-                        at += 2
+            var fields = RecordFields(body: body, offsets: .zero, lengths: layout.fixedLengths)
+            if let fixed = layout.fixedOffsets {
+                // Every field has a fixed length, so the record is `minimum` bytes and each element sits at a known place.
+                fields.offsets = fixed &+ SIMD32(repeating: Int32(at))
+                at += minimum
+            } else {
+                for (position, field) in template.fields.enumerated() {
+                    var length = Int(field.length)
+                    if field.length == 0xFFFF {
+                        // RFC 7011 §7: one length byte, or 255 followed by a 2-byte length.
+                        guard body.has(at, 1) else { return malformed(place, index) }
+                        length = Int(body.u8(at))
+                        at += 1
+                        if length == 255 {
+                            guard body.has(at, 2) else { return malformed(place, index) }
+                            length = Int(body.u16(at))
+                            at += 2
+                        }
                     }
+                    guard body.has(at, length) else { return malformed(place, index) }
+                    let element = Int(layout.elementOfField[position])
+                    if element >= 0 {
+                        fields.offsets[element] = Int32(at)
+                        fields.lengths[element] = Int32(length)
+                    }
+                    at += length
                 }
-                guard body.has(at, length) else { return malformed(place, index) }
-                offsets[position] = at
-                lengths[position] = length
-                at += length
             }
             index += 1
             if template.isOptions {
@@ -345,8 +362,7 @@ public struct FlowExportDecoder: Sendable {
             }
             records += 1
             let record = flowRecord(
-                RecordFields(body: body, offsets: offsets, lengths: lengths, layout: template.layout), boot: boot, exportTime: exportTime,
-                source: .exportRecord(message: place.message, set: place.word, offset: place.offset, index: index))
+                fields, boot: boot, exportTime: exportTime, source: .exportRecord(message: place.message, set: place.word, offset: place.offset, index: index))
             if let record { emit(record) }
         }
     }

@@ -43,13 +43,13 @@ public struct FlowRecord: Sendable, Hashable {
     enum Source: Sendable, Hashable {
         case text(String)
         /// Record `index` (from 1) of `message`, in the set (or flowset) at byte `offset` when the export has sets.
-        case exportRecord(message: String, set: String?, offset: Int, index: Int)
+        case exportRecord(message: MessagePlace, set: SetWord?, offset: Int, index: Int)
 
         var text: String {
             switch self {
             case .text(let text): text
-            case .exportRecord(let message, let set?, let offset, let index): "\(message) \(set) at byte \(offset) record \(index)"
-            case .exportRecord(let message, nil, _, let index): "\(message) record \(index)"
+            case .exportRecord(let message, let set?, let offset, let index): "\(message.text) \(set.rawValue) at byte \(offset) record \(index)"
+            case .exportRecord(let message, nil, _, let index): "\(message.text) record \(index)"
             }
         }
 
@@ -64,6 +64,25 @@ public struct FlowRecord: Sendable, Hashable {
         // The same origin is the same text, however it is held.
         static func == (lhs: Self, rhs: Self) -> Bool { lhs.text == rhs.text }
         func hash(into hasher: inout Hasher) { hasher.combine(text) }
+    }
+
+    /// An export message: named by the file it was read from, or received by a collector (held as numbers, so a
+    /// record that carries it is copied without reference counting).
+    enum MessagePlace: Sendable, Hashable {
+        case named(String)
+        case received(exporter: HostAddress, number: Int)
+
+        var text: String {
+            switch self {
+            case .named(let text): text
+            case .received(let exporter, let number): "exporter \(exporter) message \(number)"
+            }
+        }
+    }
+
+    /// What an export calls its groups of records: NetFlow v9 flowsets, IPFIX sets.
+    enum SetWord: String, Sendable, Hashable {
+        case flowset, set
     }
 
     public init(
