@@ -4,6 +4,9 @@
 #
 # softflowd (Debian) turns every shared capture into NetFlow v9 once; that export is recorded, then replayed ROUNDS
 # times to both collectors, datagram by datagram in turn (sequence numbers renumbered so neither sees duplicates).
+# Each round's export time is moved an hour past the previous round's last flow, so the replay reads as a longer
+# capture rather than the same minutes again and again (which the flood rules would rightly take for a flood); both
+# collectors receive the same bytes.
 # Each collector's CPU time (user + system, whole process) is read from the kernel, so a shared machine's other load
 # does not count; each must have received every record, or the run says so.
 #
@@ -54,7 +57,8 @@ wait "$recorder"
 datagrams_per_round="$(python3 -c 'import struct,sys; d=open(sys.argv[1],"rb").read(); n=i=0
 while i < len(d): i += 4 + struct.unpack_from(">I", d, i)[0]; n += 1
 print(n)' "$work/export.bin")"
-echo "    $datagrams_per_round datagrams a round, $ROUNDS rounds"
+shift="$("$BIN" shift "$work/export.bin")"
+echo "    $datagrams_per_round datagrams a round, $ROUNDS rounds, clock moved $shift s a round"
 
 nf_port="$(free_port)"
 our_port="$(free_port)"
@@ -68,7 +72,7 @@ pids+=("$ours_pid")
 sleep 1
 
 echo "==> replaying to both"
-python3 - "$work/export.bin" "$ROUNDS" "$nf_port" "$our_port" <<'PY'
+python3 - "$work/export.bin" "$ROUNDS" "$nf_port" "$our_port" "$shift" <<'PY'
 import socket, struct, sys, time
 data = open(sys.argv[1], "rb").read()
 datagrams, i = [], 0
@@ -76,13 +80,15 @@ while i < len(data):
     n = struct.unpack_from(">I", data, i)[0]
     datagrams.append(bytearray(data[i + 4:i + 4 + n]))
     i += 4 + n
-rounds, ports = int(sys.argv[2]), (int(sys.argv[3]), int(sys.argv[4]))
+rounds, ports, shift = int(sys.argv[2]), (int(sys.argv[3]), int(sys.argv[4])), int(sys.argv[5])
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 sequence = 0
 for _ in range(rounds):
     for datagram in datagrams:
         if struct.unpack_from(">H", datagram, 0)[0] == 9:
-            struct.pack_into(">I", datagram, 12, sequence)  # RFC 3954: the v9 sequence counts export packets
+            # RFC 3954 header: export seconds at byte 8 (moved one round on), sequence at byte 12 (counts export packets).
+            struct.pack_into(">I", datagram, 8, (struct.unpack_from(">I", datagram, 8)[0] + shift) & 0xFFFFFFFF)
+            struct.pack_into(">I", datagram, 12, sequence)
         sequence += 1
         for port in ports:
             s.sendto(datagram, ("127.0.0.1", port))

@@ -48,14 +48,18 @@ struct BulwarkProcess {
             status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
     }
 
+    /// Input files live in a directory beside the database, so ``remove()`` takes them away with it.
+    var files: String { database + "-files" }
+
     func write(_ text: String, name: String) throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("\(UUID().uuidString)-\(name)").path
+        try FileManager.default.createDirectory(atPath: files, withIntermediateDirectories: true)
+        let path = files + "/\(UUID().uuidString)-\(name)"
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
 
     func remove() {
-        for suffix in ["", "-wal", "-shm", "-ledger", "-ledger-nodes"] { try? FileManager.default.removeItem(atPath: database + suffix) }
+        for suffix in ["", "-wal", "-shm", "-ledger", "-ledger-nodes", "-files"] { try? FileManager.default.removeItem(atPath: database + suffix) }
     }
 }
 

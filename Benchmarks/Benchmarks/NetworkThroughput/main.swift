@@ -17,6 +17,7 @@ import Darwin
 ///   NetworkThroughput replay ROUNDS FILE      # a recorded export (4-byte length, then the datagram, repeated) fed
 ///                                            # straight to the collector's consumer ROUNDS times, the clock moved
 ///                                            # past the export's span each round: records per second, no socket
+///   NetworkThroughput shift FILE              # the seconds `replay` moves the clock each round (for the socket replay)
 ///   NetworkThroughput collect PORT RECORDS   # a UDP collector (listener, bounded queue, decoder, rules) on
 ///                                            # 127.0.0.1:PORT until RECORDS flow records arrived or 3 s pass without
 ///                                            # any; prints the records and the CPU seconds they took
@@ -34,7 +35,7 @@ func residentBytes() -> Int {
 }
 
 func usage() -> Never {
-    FileHandle.standardError.write(Data("usage: NetworkThroughput packets ROUNDS FILE… | replay ROUNDS FILE | collect PORT RECORDS\n".utf8))
+    FileHandle.standardError.write(Data("usage: NetworkThroughput packets ROUNDS FILE… | replay ROUNDS FILE | shift FILE | collect PORT RECORDS\n".utf8))
     exit(2)
 }
 
@@ -192,21 +193,28 @@ func recordedDatagrams(_ path: String) throws -> [[UInt8]] {
     return datagrams
 }
 
-func replay(rounds: Int, file: String) throws {
-    var datagrams = try recordedDatagrams(file)
-    let exporter = HostAddress(ipv4: 0x7F00_0001)
-    // The span of the export's flows, so each round can start after the last one ended.
+/// How far to move a recorded export's clock each round so that a round starts an hour after the previous one's
+/// last flow ended: a replay is then a longer capture, not the same minutes over again (which the flood rules would
+/// rightly call a flood). Also the export's records a round and its span.
+func roundShift(_ datagrams: [[UInt8]]) -> (shift: UInt32, records: Int, span: Double) {
     var probe = FlowExportDecoder()
     var earliest = Double.infinity
     var latest = -Double.infinity
     for datagram in datagrams {
-        probe.decode(datagram[...], exporter: exporter, place: "probe") {
+        probe.decode(datagram[...], exporter: HostAddress(ipv4: 0x7F00_0001), place: "probe") {
             earliest = min(earliest, $0.start)
             latest = max(latest, $0.end)
         }
     }
-    let shift = UInt32(max(0, latest - earliest)) + 3600
-    print("export: \(datagrams.count) datagrams, \(probe.records) records a round, flows span \(Int(latest - earliest)) s; \(rounds) rounds, clock moved \(shift) s a round")
+    let span = max(0, latest - earliest)
+    return (UInt32(span) + 3600, probe.records, span)
+}
+
+func replay(rounds: Int, file: String) throws {
+    var datagrams = try recordedDatagrams(file)
+    let exporter = HostAddress(ipv4: 0x7F00_0001)
+    let (shift, records, span) = roundShift(datagrams)
+    print("export: \(datagrams.count) datagrams, \(records) records a round, flows span \(Int(span)) s; \(rounds) rounds, clock moved \(shift) s a round")
     var collector = FlowCollector()
     var sequence: UInt32 = 0
     let startCPU = processCPUSeconds()
@@ -250,6 +258,9 @@ case "packets":
 case "replay":
     guard arguments.count == 4, let rounds = Int(arguments[2]) else { usage() }
     try replay(rounds: rounds, file: arguments[3])
+case "shift":
+    guard arguments.count == 3 else { usage() }
+    print(roundShift(try recordedDatagrams(arguments[2])).shift)
 case "collect":
     guard arguments.count == 4, let wanted = Int(arguments[3]) else { usage() }
     try await collect(port: arguments[2], records: wanted)

@@ -32,7 +32,6 @@ public struct FlowCollector: Sendable {
     public private(set) var decoder: FlowExportDecoder
     public private(set) var analyzer: TrafficAnalyzer
     private var reportedAlerts = 0
-    private var batch: [FlowRecord] = []
 
     public init(decoder: FlowExportDecoder = FlowExportDecoder(), analyzer: TrafficAnalyzer = TrafficAnalyzer()) {
         self.decoder = decoder
@@ -43,18 +42,17 @@ public struct FlowCollector: Sendable {
     /// first time.
     public mutating func receive(_ datagram: ArraySlice<UInt8>, from exporter: HostAddress) -> [NetworkAlert] {
         counters.datagrams += 1
-        // The buffer is reused from one datagram to the next; it is taken out of `self` while the decoder fills it.
-        var batch = self.batch
-        self.batch = []
-        batch.removeAll(keepingCapacity: true)
-        decoder.decode(datagram, exporter: exporter, messageNumber: counters.datagrams) { batch.append($0) }
-        for flow in batch {
+        // The decoder is taken out of `self` while it runs, so each flow goes to the rules as it is decoded (the
+        // decoder left behind is empty, which costs nothing, and the one taken out stays uniquely held).
+        var decoder = self.decoder
+        self.decoder = FlowExportDecoder(templateLifetime: decoder.templateLifetime, domainLimit: decoder.domainLimit)
+        decoder.decode(datagram, exporter: exporter, messageNumber: counters.datagrams) { flow in
             counters.flows += 1
             counters.packets &+= flow.originatorPackets &+ flow.responderPackets
             counters.bytes &+= flow.originatorBytes &+ flow.responderBytes
             analyzer.observe(flow)
         }
-        self.batch = batch
+        self.decoder = decoder
         refreshFromDecoder()
         return newAlerts()
     }

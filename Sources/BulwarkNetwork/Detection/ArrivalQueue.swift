@@ -10,6 +10,10 @@ struct ArrivalQueue<Element: Sendable>: Sendable {
     var isEmpty: Bool { count == 0 }
     var first: Element? { isEmpty ? nil : slots[head] }
 
+    /// One field of the oldest element, read in place (the whole element is not copied out).
+    @inline(__always)
+    func first<Field>(_ field: (Element) -> Field) -> Field? { isEmpty ? nil : field(slots[head]!) }
+
     /// Oldest first.
     var elements: [Element] { (0..<count).compactMap { slots[(head + $0) & (slots.count - 1)] } }
 
@@ -21,8 +25,7 @@ struct ArrivalQueue<Element: Sendable>: Sendable {
 
     @discardableResult
     mutating func removeFirst() -> Element {
-        let element = slots[head]!
-        slots[head] = nil
+        let element = slots[head].take()!
         head = (head + 1) & (slots.count - 1)
         count -= 1
         return element
@@ -30,7 +33,7 @@ struct ArrivalQueue<Element: Sendable>: Sendable {
 
     private mutating func grow() {
         var larger = [Element?](repeating: nil, count: Swift.max(8, slots.count * 2))
-        for index in 0..<count { larger[index] = slots[(head + index) & (slots.count - 1)] }
+        for index in 0..<count { larger[index] = slots[(head + index) & (slots.count - 1)].take() }
         slots = larger
         head = 0
     }

@@ -59,9 +59,9 @@ struct FloodWindow: Sendable {
     mutating func add(_ event: Event, horizon: Double, limit: Int) -> Figures {
         events.append(event)
         destinations[event.destination, default: Destination()].count(event)
-        while let first = events.first, first.time < horizon { dropOldest() }
+        while let first = events.first(\.time), first < horizon { dropOldest() }
         while events.count > limit { dropOldest() }
-        var figures = Figures(destinations: destinations.count, events: events.count, firstTime: events.first?.time)
+        var figures = Figures(destinations: destinations.count, events: events.count, firstTime: events.first(\.time))
         // The flow just added is never dropped, so its destination is still counted. (Read through the in-place
         // accessor: reading the value out would copy its tables.)
         destinations[event.destination]?.report(into: &figures)
