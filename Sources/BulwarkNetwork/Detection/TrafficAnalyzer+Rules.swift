@@ -284,6 +284,16 @@ extension TrafficAnalyzer {
         var history = volumes.removeValue(forKey: flow.originator) ?? VolumeHistory(bucketStart: flow.start)
         let bucket = settings.volumeBucket
         while flow.start >= history.bucketStart + bucket {
+            if history.bytes == 0 {
+                // A run of empty buckets only shrinks the mean and variance (by 7/8 each); after 1,024 of them they are
+                // below 1e-59 of where they started, so the rest of a long silence is counted without folding each in.
+                let pending = ((flow.start - history.bucketStart) / bucket).rounded(.down)
+                if pending > 1024 {
+                    let skipped = pending - 1024
+                    history.buckets += Int(skipped)
+                    history.bucketStart += skipped * bucket
+                }
+            }
             // Close the bucket: judge it against history, then fold it in (empty buckets count as zero).
             let value = Double(history.bytes)
             let sd = history.variance.squareRoot()
@@ -305,7 +315,6 @@ extension TrafficAnalyzer {
             history.bytes = 0
             history.evidence = []
             history.bucketStart += bucket
-            if history.buckets > 1_000_000 { break }
         }
         history.bytes += flow.originatorBytes
         if history.evidence.count < NetworkAlert.evidenceLimit { history.evidence.append(flow) }
