@@ -31,7 +31,7 @@ extension UInt16: StateKey {
 /// cannot precompute colliding addresses, and the rules bound every table's size.
 ///
 /// Removal shifts the following entries of the run back (no tombstones), so a table that churns stays as fast as a
-/// fresh one. Entries are kept in place, and a value is changed in place through the `default:` subscript.
+/// fresh one. A value is changed in its slot through either subscript, never copied out and back.
 struct StateTable<Key: StateKey, Value>: Sendable where Value: Sendable {
     /// Keys and values in parallel: a probe reads only keys (plain words), never a value's references.
     private var keySlots: [Key?] = []

@@ -63,25 +63,22 @@ public struct FlowTemplate: Sendable, Hashable {
         }
     }
 
-    /// For each ``Element``, the position of its field in the template, or -1. When an element appears twice, the
-    /// later field counts; enterprise-specific fields never stand for an IANA element.
+    /// Where the elements a flow needs sit in a record. When an element appears twice, the later field counts;
+    /// enterprise-specific fields never stand for an IANA element.
     ///
     /// When every field has a fixed length, each element's place in a record is fixed too: `fixedOffsets` and
     /// `fixedLengths` hold it (one lane per element, length -1 when absent), so a record is read without walking its
     /// fields.
     struct Layout: Sendable, Hashable {
-        var positions: [Int]
         /// For each field, the ``Element`` it stands for, or -1.
         var elementOfField: [Int8]
         var fixedOffsets: SIMD32<Int32>?
         var fixedLengths = SIMD32<Int32>(repeating: -1)
 
         init(_ fields: [Field]) {
-            positions = [Int](repeating: -1, count: Element.allCases.count)
             elementOfField = [Int8](repeating: -1, count: fields.count)
             for element in Element.allCases {
                 if let position = fields.lastIndex(where: { $0.id == element.id && $0.enterprise == 0 }) {
-                    positions[element.rawValue] = position
                     elementOfField[position] = Int8(element.rawValue)
                 }
             }
