@@ -35,6 +35,16 @@ import Testing
         #expect(analyzer.volumes[Self.device]!.bytes == 2_000)
     }
 
+    @Test func leavesOutFlowsWhoseTimeCannotBeBucketed() {
+        var analyzer = TrafficAnalyzer()
+        analyzer.observe(flow(at: 1_700_000_000, bytes: 5_000))
+        // Each of these would stall the bucket loop or trap on conversion if the rule took it.
+        for time in [Double.infinity, 1e300, -1e300, .nan] { analyzer.observe(flow(at: time, bytes: 1)) }
+        #expect(analyzer.volumes[Self.device]!.bytes == 5_000)
+        #expect(analyzer.volumes[Self.device]!.buckets == 0)
+        #expect(analyzer.flows == 5)
+    }
+
     @Test func aShortSilenceIsFoldedInBucketByBucket() {
         var analyzer = TrafficAnalyzer()
         let bucket = analyzer.settings.volumeBucket

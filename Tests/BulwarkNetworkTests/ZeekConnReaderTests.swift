@@ -55,6 +55,29 @@ import Testing
         ])
     }
 
+    @Test func refusesTimesAndDurationsThatAreNotFinite() throws {
+        let log = """
+            #separator \\x09
+            #unset_field\t-
+            #fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tduration
+            inf\tC1\t10.0.0.1\t5000\t10.0.0.2\t22\ttcp\t-
+            1e300\tC2\t10.0.0.1\t5001\t10.0.0.2\t22\ttcp\t-
+            1.5\tC3\t10.0.0.1\t5002\t10.0.0.2\t22\ttcp\tnan
+            1.6\tC4\t10.0.0.1\t5003\t10.0.0.2\t22\ttcp\t-
+            1.7\tC5\t10.0.0.1\t5004\t10.0.0.2\t22\ttcp\t0.25
+
+            """
+        var reader = try ZeekConnReader(bytes: Array(log.utf8), file: "conn.log")
+        var records: [FlowRecord] = []
+        while let record = reader.next() { records.append(record) }
+        #expect(records.map(\.originatorPort) == [5003, 5004])
+        #expect(records.map(\.duration) == [0, 0.25])
+        #expect(reader.diagnostics.samples.map(\.description) == [
+            "conn.log:4: field 'ts': \"inf\" is not a time", "conn.log:5: field 'ts': \"1e300\" is not a time",
+            "conn.log:6: field 'duration': \"nan\" is not a duration",
+        ])
+    }
+
     @Test func refusesAFileThatIsNotAConnLog() {
         #expect(throws: CaptureError.self) { try ZeekConnReader(bytes: Array("hello".utf8), file: "x.log") }
     }

@@ -279,7 +279,9 @@ extension TrafficAnalyzer {
     // MARK: Volume
 
     mutating func checkVolume(_ flow: FlowRecord) {
-        guard flow.originator.isLocal, !flow.responder.isLocal else { return }
+        // Buckets are counted in doubles: beyond 1e12 s a bucket's end would round to its start. Readers refuse such
+        // times; a flow made some other way with one is left out of this rule rather than stall it.
+        guard flow.originator.isLocal, !flow.responder.isLocal, abs(flow.start) < 1e12 else { return }
         stateEvicted += Self.bound(&volumes, adding: flow.originator, limit: settings.trackedHosts)
         var history = volumes.removeValue(forKey: flow.originator) ?? VolumeHistory(bucketStart: flow.start)
         let bucket = settings.volumeBucket

@@ -114,8 +114,13 @@ public struct ZeekConnReader: IteratorProtocol, Sequence {
         }
     }
 
+    /// Times and durations beyond this many seconds (the year 5138) are refused as bad input.
+    static let latestTime = 1e11
+
     private func build(place: String, _ value: (String) -> String?) -> Result<FlowRecord, Failure> {
         guard let tsText = value("ts"), let ts = Double(tsText) else { return .failure(Failure(message: "field 'ts' is missing or not a time")) }
+        // Seconds since 1970: "inf", "nan" or a time past the year 5000 is not a time any sensor wrote.
+        guard ts.isFinite, ts >= 0, ts < Self.latestTime else { return .failure(Failure(message: "field 'ts': \"\(tsText)\" is not a time")) }
         guard let origText = value("id.orig_h"), let originator = HostAddress(origText) else {
             return .failure(Failure(message: "field 'id.orig_h': \"\(value("id.orig_h") ?? "")\" is not an IP address"))
         }
@@ -146,7 +151,11 @@ public struct ZeekConnReader: IteratorProtocol, Sequence {
             case .failure(let failure): return .failure(failure)
             }
         }
+        // Unset ("-") is no duration; a number that is not a finite span of time is refused.
         let duration = value("duration").flatMap(Double.init) ?? 0
+        guard duration.isFinite, duration >= 0, duration < Self.latestTime else {
+            return .failure(Failure(message: "field 'duration': \"\(value("duration") ?? "")\" is not a duration"))
+        }
         let history = value("history") ?? ""
         let outcome: FlowRecord.Outcome
         if transport != 6 {
