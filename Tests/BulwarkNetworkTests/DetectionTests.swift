@@ -156,6 +156,22 @@ import Testing
         #expect(!slow.currentAlerts.map(\.rule).contains("ddos.syn-flood"), "one attempt a second is not a flood")
     }
 
+    @Test func synFloodCountsPortsOnlyWhileTheyAreInTheWindow() {
+        var analyzer = TrafficAnalyzer()
+        // Unanswered attempts to 250 ports of one host in 5 s: a scan of its ports, not a SYN flood.
+        for k in 0..<250 { analyzer.observe(Self.flow(Double(k) * 0.02, to: "203.0.113.9", port: UInt16(1000 + k), outcome: .unanswered)) }
+        #expect(!analyzer.currentAlerts.map(\.rule).contains("ddos.syn-flood"), "250 ports is not two")
+        // A minute later those ports have left the 10 s window; 250 attempts to port 80 alone are a flood.
+        for k in 0..<250 { analyzer.observe(Self.flow(60 + Double(k) * 0.02, to: "203.0.113.9", port: 80, outcome: .unanswered)) }
+        let floods = analyzer.currentAlerts.filter { $0.rule == "ddos.syn-flood" }
+        #expect(floods.count == 1, "one alert, widened as the flood goes on")
+        #expect(floods.first?.evidenceCount == 250)
+        #expect(floods.first?.windowStart == 60)
+        #expect(floods.first?.windowEnd == 60 + 249 * 0.02)
+        #expect(floods.first?.evidence.count == NetworkAlert.evidenceLimit)
+        #expect(floods.first?.evidence.allSatisfy { $0.contains("→ 203.0.113.9:80 tcp unanswered") } == true)
+    }
+
     @Test func dnsTunnelAndGeneratedDomains() {
         var analyzer = TrafficAnalyzer()
         for k in 0..<25 {

@@ -24,14 +24,10 @@ struct BinaryField {
     }
 
     func u32(_ offset: Int) -> UInt32 {
-        let i = bytes.startIndex + offset
-        var value: UInt32 = 0
-        if littleEndian {
-            for k in (0..<4).reversed() { value = value << 8 | UInt32(bytes[i + k]) }
-        } else {
-            for k in 0..<4 { value = value << 8 | UInt32(bytes[i + k]) }
-        }
-        return value
+        // One range check for the four bytes, then one unaligned load.
+        precondition(has(offset, 4), "read past the end of a field")
+        let raw = bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: UInt32.self) }
+        return littleEndian ? UInt32(littleEndian: raw) : UInt32(bigEndian: raw)
     }
 
     func u64(_ offset: Int) -> UInt64 {
@@ -47,10 +43,20 @@ struct BinaryField {
 
     /// An unsigned big-endian integer of 1 to 8 bytes (flow export fields may be reduced-size encoded, RFC 7011 §6.2).
     func unsigned(_ offset: Int, _ length: Int) -> UInt64 {
-        let i = bytes.startIndex + offset
-        var value: UInt64 = 0
-        for k in 0..<min(length, 8) { value = value << 8 | UInt64(bytes[i + k]) }
-        return value
+        let width = min(length, 8)
+        // One range check for the whole field, then reads without one per byte.
+        precondition(width >= 0 && has(offset, width), "read past the end of a field")
+        return bytes.withUnsafeBytes { raw in
+            switch width {
+            case 8: return UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+            case 4: return UInt64(UInt32(bigEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
+            case 2: return UInt64(UInt16(bigEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt16.self)))
+            default:
+                var value: UInt64 = 0
+                for k in 0..<width { value = value << 8 | UInt64(raw[offset + k]) }
+                return value
+            }
+        }
     }
 
     func slice(_ offset: Int, _ length: Int) -> ArraySlice<UInt8> {

@@ -11,6 +11,8 @@ struct FloodAlertMemory: Sendable {
 
     var figure: Int
     var target: String
+    /// Where the alert lies in the analyzer's list, once it fired.
+    var alert: Int?
 }
 
 /// One host's recent flows, for the flood rules, with running counts per destination so that judging a flow does
@@ -22,23 +24,33 @@ struct FloodWindow: Sendable {
         var port: UInt16
         var transport: UInt8
         var failed: Bool
-        var flow: FlowRecord
+        var flow: SharedFlow
 
         var isFailedTCP: Bool { transport == 6 && failed }
     }
 
     struct Destination: Sendable {
         var events = 0
-        /// Events per port.
-        var ports: [UInt16: Int] = [:]
+        /// Distinct ports among the events.
+        var ports = 0
         /// Start times of the failed TCP attempts and of the UDP flows, in arrival order.
         var failedTCP = ArrivalQueue<Double>()
         var udp = ArrivalQueue<Double>()
     }
 
+    /// A destination's port, for counting events per port across all destinations in one table.
+    struct Port: Hashable, StateKey {
+        var destination: HostAddress
+        var port: UInt16
+
+        func hash(seed: UInt64) -> UInt64 { destination.hash(seed: seed ^ UInt64(port)) }
+    }
+
     /// The flows of the window in arrival order.
     private(set) var events = ArrivalQueue<Event>()
     private(set) var destinations = StateTable<HostAddress, Destination>()
+    /// Events per destination and port.
+    private var portEvents = StateTable<Port, Int>()
 
     /// The window's figures after a flow was added, as the rules read them.
     struct Figures {
@@ -58,7 +70,8 @@ struct FloodWindow: Sendable {
     /// `limit`.
     mutating func add(_ event: Event, horizon: Double, limit: Int) -> Figures {
         events.append(event)
-        destinations[event.destination, default: Destination()].count(event)
+        let firstOnPort = portEvents[Port(destination: event.destination, port: event.port), default: 0].addOne()
+        destinations[event.destination, default: Destination()].count(event, firstOnPort: firstOnPort)
         while let first = events.first(\.time), first < horizon { dropOldest() }
         while events.count > limit { dropOldest() }
         var figures = Figures(destinations: destinations.count, events: events.count, firstTime: events.first(\.time))
@@ -70,16 +83,19 @@ struct FloodWindow: Sendable {
 
     private mutating func dropOldest() {
         let event = events.removeFirst()
-        if destinations[event.destination]?.uncount(event) == 0 { destinations[event.destination] = nil }
+        let port = Port(destination: event.destination, port: event.port)
+        let lastOnPort = portEvents[port] == 1
+        if lastOnPort { portEvents[port] = nil } else { portEvents[port]? -= 1 }
+        if destinations[event.destination]?.uncount(event, lastOnPort: lastOnPort) == 0 { destinations[event.destination] = nil }
     }
 
 }
 
 extension FloodWindow.Destination {
     /// Takes the window's oldest event out of the counts; the events left.
-    fileprivate mutating func uncount(_ event: FloodWindow.Event) -> Int {
+    fileprivate mutating func uncount(_ event: FloodWindow.Event, lastOnPort: Bool) -> Int {
         events -= 1
-        if let left = ports[event.port], left > 1 { ports[event.port] = left - 1 } else { ports[event.port] = nil }
+        if lastOnPort { ports -= 1 }
         if event.isFailedTCP { failedTCP.removeFirst() }
         if event.transport == 17 { udp.removeFirst() }
         return events
@@ -91,13 +107,21 @@ extension FloodWindow.Destination {
         figures.firstFailedTCP = failedTCP.first
         figures.udp = udp.count
         figures.firstUDP = udp.first
-        figures.ports = ports.count
+        figures.ports = ports
     }
 
-    fileprivate mutating func count(_ event: FloodWindow.Event) {
+    fileprivate mutating func count(_ event: FloodWindow.Event, firstOnPort: Bool) {
         events += 1
-        ports[event.port, default: 0] += 1
+        if firstOnPort { ports += 1 }
         if event.isFailedTCP { failedTCP.append(event.time) }
         if event.transport == 17 { udp.append(event.time) }
+    }
+}
+
+extension Int {
+    /// Adds one; `true` when the count was zero before.
+    fileprivate mutating func addOne() -> Bool {
+        self += 1
+        return self == 1
     }
 }

@@ -15,13 +15,14 @@ struct ScanState: Sendable {
         func hash(seed: UInt64) -> UInt64 { destination.hash(seed: source.hash(seed: seed)) }
     }
 
-    /// Per target (a host, or a port): first attempt time, whether any attempt succeeded, and the first flow (the
-    /// evidence). Counts are kept as targets come and go, so judging costs the same however many targets there are.
+    /// Per target (a host, or a port): first attempt time, whether any attempt succeeded, and the first flow when it
+    /// failed (the evidence). Counts are kept as targets come and go, so judging costs the same however many targets there are.
     struct Attempts<Target: StateKey & Hashable>: Sendable {
         struct Entry: Sendable {
             var time: Double
             var succeeded: Bool
-            var flow: FlowRecord
+            /// The first attempt's flow, kept only when it failed (only failures are evidence).
+            var flow: SharedFlow?
         }
 
         private(set) var targets = StateTable<Target, Entry>()
@@ -37,6 +38,8 @@ struct ScanState: Sendable {
         var raised: (failures: Int, targets: Int)?
         /// The alert's target as text, made once.
         var label: String?
+        /// Where the alert for these attempts lies in the analyzer's list, once it fired.
+        var alert: Int?
 
         var earliest: Double? { expiry.top?.time }
 
@@ -50,12 +53,13 @@ struct ScanState: Sendable {
             var latest: Double
             var unchanged: Bool
             var label: String
+            var alert: Int?
         }
 
         /// Adds an attempt; for a failed one that brings the failures to `minimumFailures`, the judgement (with the
         /// binomial tail at `benignFailureRate`, computed again only when the counts changed).
         mutating func add(
-            _ target: Target, time: Double, failed: Bool, flow: FlowRecord, window: Double, minimumFailures: Int, benignFailureRate: Double,
+            _ target: Target, time: Double, failed: Bool, flow: SharedFlow, window: Double, minimumFailures: Int, benignFailureRate: Double,
             label makeLabel: () -> String
         ) -> Judgement? {
             add(target, time: time, failed: failed, flow: flow, window: window)
@@ -72,17 +76,17 @@ struct ScanState: Sendable {
             raised = (failures, n)
             let text = label ?? makeLabel()
             label = text
-            return Judgement(failures: failures, targets: n, p: p, earliest: earliest ?? 0, latest: latest, unchanged: unchanged, label: text)
+            return Judgement(failures: failures, targets: n, p: p, earliest: earliest ?? 0, latest: latest, unchanged: unchanged, label: text, alert: alert)
         }
 
-        private mutating func add(_ target: Target, time: Double, failed: Bool, flow: FlowRecord, window: Double) {
+        private mutating func add(_ target: Target, time: Double, failed: Bool, flow: SharedFlow, window: Double) {
             if let known = targets[target] {
                 if !known.succeeded, !failed {
                     targets[target]?.succeeded = true
                     failures -= 1
                 }
             } else {
-                targets[target] = Entry(time: time, succeeded: !failed, flow: flow)
+                targets[target] = Entry(time: time, succeeded: !failed, flow: failed ? flow : nil)
                 expiry.push(time, target)
                 if failed { failures += 1 }
                 latest = Swift.max(latest, time)

@@ -84,11 +84,65 @@ struct VolumeHistory: Sendable {
     var mean = 0.0
     var variance = 0.0
     var evidence: [FlowRecord] = []
+
+    /// A closed bucket that lay above the device's usual, with the history it was judged against.
+    struct Unusual {
+        var start: Double
+        var bytes: UInt64
+        var mean: Double
+        var deviation: Double
+        var evidence: [FlowRecord]
+    }
+
+    /// Closes every bucket that ends before the flow starts, then counts the flow; the first closed bucket when it was
+    /// unusual (only the first can be: those after it are empty).
+    mutating func add(_ flow: FlowRecord, settings: DetectionSettings) -> Unusual? {
+        let bucket = settings.volumeBucket
+        var unusual: Unusual?
+        while flow.start >= bucketStart + bucket {
+            if bytes == 0 {
+                // A run of empty buckets only shrinks the mean and variance (by 7/8 each); after 1,024 of them they are
+                // below 1e-59 of where they started, so the rest of a long silence is counted without folding each in.
+                let pending = ((flow.start - bucketStart) / bucket).rounded(.down)
+                if pending > 1024 {
+                    let skipped = pending - 1024
+                    buckets += Int(skipped)
+                    bucketStart += skipped * bucket
+                }
+            }
+            // Close the bucket: judge it against history, then fold it in (empty buckets count as zero).
+            let value = Double(bytes)
+            let sd = variance.squareRoot()
+            if buckets >= settings.volumeHistoryBuckets, bytes >= settings.volumeMinimumBytes, value > mean + settings.volumeDeviations * sd {
+                unusual = Unusual(start: bucketStart, bytes: bytes, mean: mean, deviation: sd, evidence: evidence)
+            }
+            let alpha = 1.0 / 8
+            let delta = value - mean
+            mean += alpha * delta
+            variance = (1 - alpha) * (variance + alpha * delta * delta)
+            buckets += 1
+            bytes = 0
+            evidence = []
+            bucketStart += bucket
+        }
+        bytes += flow.originatorBytes
+        if evidence.count < NetworkAlert.evidenceLimit { evidence.append(flow) }
+        return unusual
+    }
 }
 
 struct DestinationMemory: Sendable {
     var firstSeen: Double
     var known = StateTable<HostAddress, Double>()
+
+    /// Notes a contact (forgetting the longest-unseen destination past `limit`); whether it was new, and when the device
+    /// was first seen.
+    mutating func remember(_ destination: HostAddress, at time: Double, limit: Int) -> (isNew: Bool, firstSeen: Double) {
+        let isNew = known[destination] == nil
+        known[destination] = time
+        if known.count > limit, let oldest = known.key(minimizing: { $0 }) { known[oldest] = nil }
+        return (isNew, firstSeen)
+    }
 }
 
 extension TrafficAnalyzer {
@@ -110,7 +164,7 @@ extension TrafficAnalyzer {
 
     // MARK: Scans
 
-    mutating func checkScans(_ flow: FlowRecord) {
+    mutating func checkScans(_ flow: FlowRecord, shared: SharedFlow) {
         guard flow.transport == 6 || flow.transport == 17, let failed = Self.failed(flow), !flow.responder.isMulticastOrBroadcast else { return }
         let window = settings.scanWindow
         let minimum = settings.scanMinimumFailures
@@ -118,12 +172,12 @@ extension TrafficAnalyzer {
         let hKey = ScanState.HorizontalKey(source: flow.originator, port: flow.responderPort, transport: flow.transport)
         stateEvicted += Self.bound(&scans.horizontal, adding: hKey, limit: settings.trackedHosts)
         let horizontal = scans.horizontal[hKey, default: .init()].add(
-            flow.responder, time: flow.start, failed: failed, flow: flow, window: window, minimumFailures: minimum, benignFailureRate: rate
+            flow.responder, time: flow.start, failed: failed, flow: shared, window: window, minimumFailures: minimum, benignFailureRate: rate
         ) { "port \(flow.responderPort)/\(flow.transportName)" }
         let vKey = ScanState.VerticalKey(source: flow.originator, destination: flow.responder)
         stateEvicted += Self.bound(&scans.vertical, adding: vKey, limit: settings.trackedHosts)
         let vertical = scans.vertical[vKey, default: .init()].add(
-            flow.responderPort, time: flow.start, failed: failed, flow: flow, window: window, minimumFailures: minimum, benignFailureRate: rate
+            flow.responderPort, time: flow.start, failed: failed, flow: shared, window: window, minimumFailures: minimum, benignFailureRate: rate
         ) { flow.responder.description }
         if let horizontal { judgeScan(horizontal, rule: "scan.horizontal", host: flow.originator, unit: "hosts", table: \.scans.horizontal, key: hKey) }
         if let vertical { judgeScan(vertical, rule: "scan.vertical", host: flow.originator, unit: "ports", table: \.scans.vertical, key: vKey) }
@@ -131,24 +185,27 @@ extension TrafficAnalyzer {
 
     private mutating func judgeScan<K: StateKey, T>(
         _ judgement: ScanState.Attempts<T>.Judgement, rule: String, host: HostAddress, unit: String,
-        table: KeyPath<TrafficAnalyzer, StateTable<K, ScanState.Attempts<T>>>, key attemptsKey: K
+        table: WritableKeyPath<TrafficAnalyzer, StateTable<K, ScanState.Attempts<T>>>, key attemptsKey: K
     ) {
         let k = judgement.failures
         let n = judgement.targets
+        // The same counts give the same reason and severity: only the window can grow.
+        if judgement.unchanged, let position = judgement.alert, widen(at: position, start: judgement.earliest, end: judgement.latest, evidenceCount: k) {
+            return
+        }
         let target = judgement.label
         let key = AlertKey(rule: rule, host: host, target: target)
-        // The same counts give the same reason and severity: only the window can grow.
-        if judgement.unchanged, widen(key, start: judgement.earliest, end: judgement.latest, evidenceCount: k) { return }
         var evidence: [String] = []
         if wantsEvidence(key), let attempts = self[keyPath: table][attemptsKey] {
-            evidence = attempts.targets.values.filter { !$0.succeeded }.sorted { $0.time < $1.time }.map(\.flow.summary)
+            evidence = attempts.targets.values.filter { !$0.succeeded }.sorted { $0.time < $1.time }.compactMap(\.flow?.record.summary)
         }
         let kind = rule == "scan.horizontal" ? "Horizontal scan of \(target)" : "Vertical scan of \(target)"
-        raise(
+        let position = raise(
             rule: rule, severity: judgement.p <= settings.scanSignificance ? .medium : .low, title: kind, host: host, target: target,
             start: judgement.earliest, end: judgement.latest,
             reason: "\(k) of \(n) \(unit) contacted within \(Int(settings.scanWindow)) s did not answer or refused; a benign host would fail this often with probability \(Self.format(judgement.p))",
             evidence: evidence, evidenceCount: k)
+        self[keyPath: table][attemptsKey]?.alert = position
     }
 
     static func format(_ p: Double) -> String {
@@ -215,65 +272,79 @@ extension TrafficAnalyzer {
 
     // MARK: DDoS participation
 
-    mutating func checkFloods(_ flow: FlowRecord) {
+    mutating func checkFloods(_ flow: FlowRecord, shared: SharedFlow) {
         stateEvicted += Self.bound(&floods, adding: flow.originator, limit: settings.trackedHosts)
         let failed = Self.failed(flow) ?? false
-        let event = FloodWindow.Event(time: flow.start, destination: flow.responder, port: flow.responderPort, transport: flow.transport, failed: failed, flow: flow)
+        let event = FloodWindow.Event(time: flow.start, destination: flow.responder, port: flow.responderPort, transport: flow.transport, failed: failed, flow: shared)
         let figures = floods[flow.originator, default: FloodWindow()].add(event, horizon: flow.start - settings.floodWindow, limit: 20_000)
         // The window's flows are read only for the evidence of an alert that still takes some.
         func evidence(_ key: AlertKey, _ include: (FloodWindow.Event) -> Bool) -> [String] {
             guard wantsEvidence(key), let window = floods[flow.originator] else { return [] }
-            return window.events.elements.filter(include).map(\.flow.summary)
+            return window.events.elements.filter(include).map(\.flow.record.summary)
         }
         if flow.transport == 6, figures.failedTCP >= settings.synFloodAttempts, figures.ports <= 2 {
             let count = figures.failedTCP
-            let (key, unchanged) = floodAlert(0, "ddos.syn-flood", host: flow.originator, destination: flow.responder, figure: count)
             let start = figures.firstFailedTCP ?? flow.start
-            if !unchanged || !widen(key, start: start, end: flow.start, evidenceCount: count) {
-                raise(
+            let memoryKey = FloodAlertMemory.Key(rule: 0, host: flow.originator, destination: flow.responder)
+            if !widenFlood(memoryKey, figure: count, start: start, end: flow.start) {
+                let key = AlertKey(rule: "ddos.syn-flood", host: flow.originator, target: floodTarget(memoryKey))
+                let position = raise(
                     rule: key.rule, severity: .high, title: "SYN flood towards \(flow.responder)", host: flow.originator, target: key.target,
                     start: start, end: flow.start,
                     reason: "\(count) unanswered or refused TCP attempts to one host within \(Int(settings.floodWindow)) s",
                     evidence: evidence(key) { $0.destination == flow.responder && $0.isFailedTCP }, evidenceCount: count)
+                floodAlerts[memoryKey]?.alert = position
             }
         }
         if flow.transport == 17, figures.udp >= settings.udpFloodFlows {
             let count = figures.udp
-            let (key, unchanged) = floodAlert(1, "ddos.udp-flood", host: flow.originator, destination: flow.responder, figure: count)
             let start = figures.firstUDP ?? flow.start
-            if !unchanged || !widen(key, start: start, end: flow.start, evidenceCount: count) {
-                raise(
+            let memoryKey = FloodAlertMemory.Key(rule: 1, host: flow.originator, destination: flow.responder)
+            if !widenFlood(memoryKey, figure: count, start: start, end: flow.start) {
+                let key = AlertKey(rule: "ddos.udp-flood", host: flow.originator, target: floodTarget(memoryKey))
+                let position = raise(
                     rule: key.rule, severity: .high, title: "UDP flood towards \(flow.responder)", host: flow.originator, target: key.target,
                     start: start, end: flow.start, reason: "\(count) UDP conversations with one host within \(Int(settings.floodWindow)) s",
                     evidence: evidence(key) { $0.destination == flow.responder && $0.transport == 17 }, evidenceCount: count)
+                floodAlerts[memoryKey]?.alert = position
             }
         }
         let fanOut = figures.destinations
         if fanOut >= settings.fanOutDestinations {
             let events = figures.events
-            let key = AlertKey(rule: "ddos.fan-out", host: flow.originator, target: "many hosts")
             let start = figures.firstTime ?? flow.start
             let memoryKey = FloodAlertMemory.Key(rule: 2, host: flow.originator, destination: flow.originator)
-            let unchanged = floodAlerts[memoryKey]?.figure == fanOut
-            floodAlerts[memoryKey] = FloodAlertMemory(figure: fanOut, target: key.target)
-            if !unchanged || !widen(key, start: start, end: flow.start, evidenceCount: events) {
-                raise(
+            if !widenFlood(memoryKey, figure: fanOut, start: start, end: flow.start, evidenceCount: events) {
+                let key = AlertKey(rule: "ddos.fan-out", host: flow.originator, target: "many hosts")
+                floodAlerts[memoryKey, default: FloodAlertMemory(figure: fanOut, target: key.target)].target = key.target
+                let position = raise(
                     rule: key.rule, severity: .medium, title: "Traffic to \(fanOut) hosts in \(Int(settings.floodWindow)) s", host: flow.originator,
                     target: key.target, start: start, end: flow.start,
                     reason: "\(fanOut) distinct destinations within \(Int(settings.floodWindow)) s (limit \(settings.fanOutDestinations))",
                     evidence: evidence(key) { _ in true }, evidenceCount: events)
+                floodAlerts[memoryKey]?.alert = position
             }
         }
     }
 
-    /// The alert key of a flood towards one destination (its address written out once), and whether its figure is the
-    /// one the alert was last raised with.
-    private mutating func floodAlert(_ rule: UInt8, _ name: String, host: HostAddress, destination: HostAddress, figure: Int) -> (AlertKey, Bool) {
-        let memoryKey = FloodAlertMemory.Key(rule: rule, host: host, destination: destination)
-        let known = floodAlerts[memoryKey]
-        let target = known?.target ?? destination.description
-        floodAlerts[memoryKey] = FloodAlertMemory(figure: figure, target: target)
-        return (AlertKey(rule: name, host: host, target: target), known?.figure == figure)
+    /// Notes a flood's figure; when it is the one its alert was last raised with (so the reason is the same), widens
+    /// that alert in place and returns `true`. `false` when the alert has to be raised in full.
+    private mutating func widenFlood(_ key: FloodAlertMemory.Key, figure: Int, start: Double, end: Double, evidenceCount: Int? = nil) -> Bool {
+        guard let known = floodAlerts[key] else {
+            floodAlerts[key] = FloodAlertMemory(figure: figure, target: "")
+            return false
+        }
+        floodAlerts[key]?.figure = figure
+        guard known.figure == figure, let position = known.alert else { return false }
+        return widen(at: position, start: start, end: end, evidenceCount: evidenceCount ?? figure)
+    }
+
+    /// A flood alert's target, its destination written out once.
+    private mutating func floodTarget(_ key: FloodAlertMemory.Key) -> String {
+        if let target = floodAlerts[key]?.target, !target.isEmpty { return target }
+        let target = key.destination.description
+        floodAlerts[key, default: FloodAlertMemory(figure: 0, target: target)].target = target
+        return target
     }
 
     // MARK: Volume
@@ -283,44 +354,16 @@ extension TrafficAnalyzer {
         // times; a flow made some other way with one is left out of this rule rather than stall it.
         guard flow.originator.isLocal, !flow.responder.isLocal, abs(flow.start) < 1e12 else { return }
         stateEvicted += Self.bound(&volumes, adding: flow.originator, limit: settings.trackedHosts)
-        var history = volumes.removeValue(forKey: flow.originator) ?? VolumeHistory(bucketStart: flow.start)
+        // Changed in place; a bucket that closes above the device's usual is reported once the history is back.
+        let unusual = volumes[flow.originator, default: VolumeHistory(bucketStart: flow.start)].add(flow, settings: settings)
+        guard let unusual else { return }
         let bucket = settings.volumeBucket
-        while flow.start >= history.bucketStart + bucket {
-            if history.bytes == 0 {
-                // A run of empty buckets only shrinks the mean and variance (by 7/8 each); after 1,024 of them they are
-                // below 1e-59 of where they started, so the rest of a long silence is counted without folding each in.
-                let pending = ((flow.start - history.bucketStart) / bucket).rounded(.down)
-                if pending > 1024 {
-                    let skipped = pending - 1024
-                    history.buckets += Int(skipped)
-                    history.bucketStart += skipped * bucket
-                }
-            }
-            // Close the bucket: judge it against history, then fold it in (empty buckets count as zero).
-            let value = Double(history.bytes)
-            let sd = history.variance.squareRoot()
-            if history.buckets >= settings.volumeHistoryBuckets, history.bytes >= settings.volumeMinimumBytes,
-                value > history.mean + settings.volumeDeviations * sd
-            {
-                raise(
-                    rule: "exfiltration.volume", severity: .medium, title: "Unusual outbound volume from \(flow.originator)", host: flow.originator,
-                    target: "internet", start: history.bucketStart, end: history.bucketStart + bucket,
-                    reason: "\(history.bytes) bytes out in \(Int(bucket)) s; this device's usual is \(Int(history.mean)) ± \(Int(sd))",
-                    evidence: evidence(AlertKey(rule: "exfiltration.volume", host: flow.originator, target: "internet"), history.evidence),
-                    evidenceCount: history.evidence.count)
-            }
-            let alpha = 1.0 / 8
-            let delta = value - history.mean
-            history.mean += alpha * delta
-            history.variance = (1 - alpha) * (history.variance + alpha * delta * delta)
-            history.buckets += 1
-            history.bytes = 0
-            history.evidence = []
-            history.bucketStart += bucket
-        }
-        history.bytes += flow.originatorBytes
-        if history.evidence.count < NetworkAlert.evidenceLimit { history.evidence.append(flow) }
-        volumes[flow.originator] = history
+        raise(
+            rule: "exfiltration.volume", severity: .medium, title: "Unusual outbound volume from \(flow.originator)", host: flow.originator,
+            target: "internet", start: unusual.start, end: unusual.start + bucket,
+            reason: "\(unusual.bytes) bytes out in \(Int(bucket)) s; this device's usual is \(Int(unusual.mean)) ± \(Int(unusual.deviation))",
+            evidence: evidence(AlertKey(rule: "exfiltration.volume", host: flow.originator, target: "internet"), unusual.evidence),
+            evidenceCount: unusual.evidence.count)
     }
 
     // MARK: New destinations
@@ -328,15 +371,10 @@ extension TrafficAnalyzer {
     mutating func checkNewDestination(_ flow: FlowRecord) {
         guard flow.originator.isLocal, !flow.responder.isLocal, !flow.responder.isMulticastOrBroadcast else { return }
         stateEvicted += Self.bound(&destinations, adding: flow.originator, limit: settings.trackedHosts)
-        // Taken out of the table while it changes, so its known destinations are not copied.
-        var memory = destinations.removeValue(forKey: flow.originator) ?? DestinationMemory(firstSeen: flow.start)
-        let isNew = memory.known[flow.responder] == nil
-        memory.known[flow.responder] = flow.start
-        if memory.known.count > settings.destinationsPerDevice, let oldest = memory.known.key(minimizing: { $0 }) {
-            memory.known[oldest] = nil
-        }
-        destinations[flow.originator] = memory
-        guard isNew, flow.start - memory.firstSeen >= settings.learningPeriod else { return }
+        // Changed in place, so its known destinations are not copied.
+        let (isNew, firstSeen) = destinations[flow.originator, default: DestinationMemory(firstSeen: flow.start)]
+            .remember(flow.responder, at: flow.start, limit: settings.destinationsPerDevice)
+        guard isNew, flow.start - firstSeen >= settings.learningPeriod else { return }
         raise(
             rule: "destination.new", severity: .low, title: "New external destinations from \(flow.originator)", host: flow.originator, target: "new destinations",
             start: flow.start, end: flow.start,
@@ -346,7 +384,7 @@ extension TrafficAnalyzer {
     }
 
     func newDestinationCount(host: HostAddress) -> Int {
-        alerts[AlertKey(rule: "destination.new", host: host, target: "new destinations")]?.evidenceCount ?? 0
+        alert(AlertKey(rule: "destination.new", host: host, target: "new destinations"))?.evidenceCount ?? 0
     }
 
     // MARK: Indicators
@@ -358,7 +396,7 @@ extension TrafficAnalyzer {
             raise(
                 rule: "indicator.ip", severity: .high, title: "Traffic with \(address), a listed indicator", host: other, target: address.description,
                 start: flow.start, end: flow.end, reason: "\(address) matches \(indicator)", evidence: [flow.summary],
-                evidenceCount: 1 + (alerts[AlertKey(rule: "indicator.ip", host: other, target: address.description)]?.evidenceCount ?? 0))
+                evidenceCount: 1 + (alert(AlertKey(rule: "indicator.ip", host: other, target: address.description))?.evidenceCount ?? 0))
         }
     }
 
@@ -368,7 +406,7 @@ extension TrafficAnalyzer {
         let name = lookup.name
         guard !name.isEmpty else { return }
         if let indicator = indicators.match(domain: name) {
-            let count = alerts[AlertKey(rule: "indicator.domain", host: lookup.client, target: name)]?.evidenceCount ?? 0
+            let count = alert(AlertKey(rule: "indicator.domain", host: lookup.client, target: name))?.evidenceCount ?? 0
             raise(
                 rule: "indicator.domain", severity: .high, title: "Lookup of \(name), a listed indicator", host: lookup.client, target: name, start: lookup.time,
                 end: lookup.time, reason: "\(name) matches \(indicator)", evidence: ["\(name) (\(lookup.origin))"], evidenceCount: count + 1)

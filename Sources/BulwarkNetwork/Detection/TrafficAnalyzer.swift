@@ -21,6 +21,13 @@ public struct DNSObservation: Sendable, Hashable {
     }
 }
 
+/// A flow that several rule windows keep as evidence, held once: a window stores a reference, not the whole record.
+final class SharedFlow: Sendable {
+    let record: FlowRecord
+
+    init(_ record: FlowRecord) { self.record = record }
+}
+
 /// Runs every detection rule over a stream of flows and DNS lookups and gathers their alerts.
 ///
 /// Rule state is per host and bounded (``DetectionSettings/trackedHosts``); windows slide with the traffic's own
@@ -41,8 +48,9 @@ public struct TrafficAnalyzer: Sendable {
         var target: String
     }
 
-    var alerts: [AlertKey: NetworkAlert] = [:]
-    private var alertOrder: [AlertKey] = []
+    /// Alerts in the order they first fired, changed in place; `alertIndex` finds one by rule, host and target.
+    private(set) var alertList: [NetworkAlert] = []
+    private var alertIndex: [AlertKey: Int] = [:]
     var scans = ScanState()
     var bruteForce: [BruteForceKey: [(Double, FlowRecord)]] = [:]
     var beacons = StateTable<BeaconKey, BeaconSeries>()
@@ -64,10 +72,12 @@ public struct TrafficAnalyzer: Sendable {
     public mutating func observe(_ flow: FlowRecord) {
         flows += 1
         if let mac = flow.originatorMAC, macs.count < settings.trackedHosts || macs[flow.originator] != nil { macs[flow.originator] = mac }
-        checkScans(flow)
+        // One copy of the flow for every window that keeps it as evidence.
+        let shared = SharedFlow(flow)
+        checkScans(flow, shared: shared)
         checkBruteForce(flow)
         recordBeacon(flow)
-        checkFloods(flow)
+        checkFloods(flow, shared: shared)
         checkVolume(flow)
         checkNewDestination(flow)
         checkIndicators(flow)
@@ -91,57 +101,71 @@ public struct TrafficAnalyzer: Sendable {
     }
 
     /// Alerts so far, in the order they first fired.
-    public var currentAlerts: [NetworkAlert] { alertOrder.compactMap { alerts[$0] } }
+    public var currentAlerts: [NetworkAlert] { alertList }
 
     /// How many distinct alerts have fired so far; with ``alerts(from:)`` a stream reports each one once.
-    public var alertCount: Int { alertOrder.count }
+    public var alertCount: Int { alertList.count }
 
     /// The alerts that first fired after the first `index`, as they stand now.
     public func alerts(from index: Int) -> [NetworkAlert] {
-        guard index < alertOrder.count else { return [] }
-        return alertOrder[Swift.max(0, index)...].compactMap { alerts[$0] }
+        guard index < alertList.count else { return [] }
+        return Array(alertList[Swift.max(0, index)...])
     }
 
-    /// Raises an alert, or widens the existing one for the same rule, host and target.
+    /// The alert raised for this rule, host and target, if any.
+    func alert(_ key: AlertKey) -> NetworkAlert? { alertIndex[key].map { alertList[$0] } }
+
+    /// The place in ``alertList`` of the alert for this rule, host and target, if it fired.
+    func alertPosition(_ key: AlertKey) -> Int? { alertIndex[key] }
+
+    /// Raises an alert, or widens the existing one for the same rule, host and target; its place in ``alertList``.
+    @discardableResult
     mutating func raise(
         rule: String, severity: Severity, title: String, host: HostAddress, target: String, start: Double, end: Double, reason: String,
         evidence: [String], evidenceCount: Int
-    ) {
+    ) -> Int {
         let key = AlertKey(rule: rule, host: host, target: target)
-        if var existing = alerts[key] {
-            existing.windowStart = Swift.min(existing.windowStart, start)
-            existing.windowEnd = Swift.max(existing.windowEnd, end)
-            existing.reason = reason
-            for item in evidence where existing.evidence.count < NetworkAlert.evidenceLimit && !existing.evidence.contains(item) {
-                existing.evidence.append(item)
+        if let index = alertIndex[key] {
+            // Changed where it lies: copying it out would copy its evidence too.
+            alertList[index].windowStart = Swift.min(alertList[index].windowStart, start)
+            alertList[index].windowEnd = Swift.max(alertList[index].windowEnd, end)
+            alertList[index].reason = reason
+            for item in evidence where alertList[index].evidence.count < NetworkAlert.evidenceLimit && !alertList[index].evidence.contains(item) {
+                alertList[index].evidence.append(item)
             }
-            existing.evidenceCount = Swift.max(existing.evidenceCount, evidenceCount)
-            alerts[key] = existing
-            return
+            alertList[index].evidenceCount = Swift.max(alertList[index].evidenceCount, evidenceCount)
+            return index
         }
         let mac = macs[host]
         let device = devices.device(mac: mac, address: host)
-        alerts[key] = NetworkAlert(
-            rule: rule, severity: severity, title: title, host: host, mac: mac?.description, deviceID: device?.id.rawValue,
-            deviceSerial: device?.serial, target: target, windowStart: start, windowEnd: end, reason: reason,
-            evidence: Array(evidence.prefix(NetworkAlert.evidenceLimit)), evidenceCount: evidenceCount)
-        alertOrder.append(key)
+        alertList.append(
+            NetworkAlert(
+                rule: rule, severity: severity, title: title, host: host, mac: mac?.description, deviceID: device?.id.rawValue,
+                deviceSerial: device?.serial, target: target, windowStart: start, windowEnd: end, reason: reason,
+                evidence: Array(evidence.prefix(NetworkAlert.evidenceLimit)), evidenceCount: evidenceCount))
+        alertIndex[key] = alertList.count - 1
+        return alertList.count - 1
     }
 
     /// Whether raising this alert would take more evidence: it has not fired yet, or holds less than the limit.
     func wantsEvidence(_ key: AlertKey) -> Bool {
-        alerts[key].map { $0.evidence.count < NetworkAlert.evidenceLimit } ?? true
+        alertIndex[key].map { alertList[$0].evidence.count < NetworkAlert.evidenceLimit } ?? true
     }
 
     /// Widens an alert that fired before and holds all the evidence it keeps, when the rule's figures (and so its
     /// reason) have not changed: what ``raise(rule:severity:title:host:target:start:end:reason:evidence:evidenceCount:)``
     /// would do then, without making its text again. `false` when the alert has to be raised in full.
     mutating func widen(_ key: AlertKey, start: Double, end: Double, evidenceCount: Int) -> Bool {
-        guard var existing = alerts[key], existing.evidence.count >= NetworkAlert.evidenceLimit else { return false }
-        existing.windowStart = Swift.min(existing.windowStart, start)
-        existing.windowEnd = Swift.max(existing.windowEnd, end)
-        existing.evidenceCount = Swift.max(existing.evidenceCount, evidenceCount)
-        alerts[key] = existing
+        guard let index = alertIndex[key] else { return false }
+        return widen(at: index, start: start, end: end, evidenceCount: evidenceCount)
+    }
+
+    /// ``widen(_:start:end:evidenceCount:)`` for the alert at a known place in ``alertList``, with no look-up.
+    mutating func widen(at index: Int, start: Double, end: Double, evidenceCount: Int) -> Bool {
+        guard alertList[index].evidence.count >= NetworkAlert.evidenceLimit else { return false }
+        alertList[index].windowStart = Swift.min(alertList[index].windowStart, start)
+        alertList[index].windowEnd = Swift.max(alertList[index].windowEnd, end)
+        alertList[index].evidenceCount = Swift.max(alertList[index].evidenceCount, evidenceCount)
         return true
     }
 
