@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Flow records per CPU-second: Bulwark's collector (listener, bounded queue, NetFlow v9 decoder and every detection
-# rule) against nfdump's nfcapd, in one run on the same export.
+# rule) against nfdump's nfcapd, in one run on the same export. A third receiver, the same collector without the rules
+# (listener, queue, decoder, counters), shows how the cost splits between collecting and judging.
 #
 # softflowd (Debian) turns every shared capture into NetFlow v9 once; that export is recorded, then replayed ROUNDS
 # times to both collectors, datagram by datagram in turn (sequence numbers renumbered so neither sees duplicates).
@@ -69,10 +70,14 @@ pids+=("$nfcapd_pid")
 "$BIN" collect "$our_port" 1000000000000 >"$work/ours.log" &
 ours_pid=$!
 pids+=("$ours_pid")
+decode_port="$(free_port)"
+"$BIN" decode "$decode_port" 1000000000000 >"$work/decode.log" &
+decode_pid=$!
+pids+=("$decode_pid")
 sleep 1
 
 echo "==> replaying to both"
-python3 - "$work/export.bin" "$ROUNDS" "$nf_port" "$our_port" "$shift" <<'PY'
+python3 - "$work/export.bin" "$ROUNDS" "$nf_port" "$our_port" "$decode_port" "$shift" <<'PY'
 import socket, struct, sys, time
 data = open(sys.argv[1], "rb").read()
 datagrams, i = [], 0
@@ -80,7 +85,7 @@ while i < len(data):
     n = struct.unpack_from(">I", data, i)[0]
     datagrams.append(bytearray(data[i + 4:i + 4 + n]))
     i += 4 + n
-rounds, ports, shift = int(sys.argv[2]), (int(sys.argv[3]), int(sys.argv[4])), int(sys.argv[5])
+rounds, ports, shift = int(sys.argv[2]), (int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])), int(sys.argv[6])
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 sequence = 0
 for _ in range(rounds):
@@ -97,8 +102,9 @@ for _ in range(rounds):
 print(f"    sent {sequence} datagrams to each")
 PY
 
-# Ours stops by itself 3 s after the last datagram; nfcapd's CPU time is read before it is stopped.
+# Ours stop by themselves 3 s after the last datagram; nfcapd's CPU time is read before it is stopped.
 wait "$ours_pid"
+wait "$decode_pid"
 ticks="$(getconf CLK_TCK)"
 nfcapd_cpu="$(awk -v t="$ticks" '{ printf "%.3f", ($14 + $15) / t }' "/proc/$nfcapd_pid/stat")"
 kill "$nfcapd_pid"
@@ -108,13 +114,19 @@ nf_records="$(nfdump -R "$work/nfcapd" -I | awk -F': ' '$1 == "Flows" { print $2
 ours="$(tail -1 "$work/ours.log")"
 our_records="$(echo "$ours" | awk '{ for (i = 1; i < NF; i++) if ($i == "records") print $(i + 1) }')"
 our_cpu="$(echo "$ours" | awk '{ for (i = 1; i < NF; i++) if ($i == "cpu-seconds") print $(i + 1) }')"
+decode="$(tail -1 "$work/decode.log")"
+decode_records="$(echo "$decode" | awk '{ for (i = 1; i < NF; i++) if ($i == "records") print $(i + 1) }')"
+decode_cpu="$(echo "$decode" | awk '{ for (i = 1; i < NF; i++) if ($i == "cpu-seconds") print $(i + 1) }')"
 echo "bulwark collect: $ours"
+echo "without rules:   $decode"
 echo "nfcapd:          records $nf_records cpu-seconds $nfcapd_cpu ($(grep -o 'Sequence Errors: [0-9]*' "$work/nfcapd.log" | tail -1))"
-python3 - "$our_records" "$our_cpu" "$nf_records" "$nfcapd_cpu" <<'PY'
+python3 - "$our_records" "$our_cpu" "$nf_records" "$nfcapd_cpu" "$decode_records" "$decode_cpu" <<'PY'
 import sys
 ours, our_cpu, theirs, their_cpu = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
-if ours != theirs:
-    print(f"NOTE: the collectors received different record counts ({ours} against {theirs}): some datagrams were lost")
-a, b = ours / max(our_cpu, 1e-9), theirs / max(their_cpu, 1e-9)
+bare, bare_cpu = int(sys.argv[5]), float(sys.argv[6])
+if not ours == theirs == bare:
+    print(f"NOTE: the collectors received different record counts ({ours}, {bare} without rules, {theirs} nfcapd): some datagrams were lost")
+a, b, c = ours / max(our_cpu, 1e-9), theirs / max(their_cpu, 1e-9), bare / max(bare_cpu, 1e-9)
 print(f"records per CPU-second: bulwark {a:,.0f}, nfcapd {b:,.0f}, ratio {a / b:.2f}")
+print(f"without the rules:      bulwark {c:,.0f}, ratio {c / b:.2f} (the rules take {1e9 / a - 1e9 / c:,.0f} ns of the {1e9 / a:,.0f} ns a record)")
 PY

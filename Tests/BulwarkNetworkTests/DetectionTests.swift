@@ -172,6 +172,36 @@ import Testing
         #expect(floods.first?.evidence.allSatisfy { $0.contains("→ 203.0.113.9:80 tcp unanswered") } == true)
     }
 
+    @Test func aScanTargetTriedAgainAfterTheWindowIsANewAttempt() {
+        var analyzer = TrafficAnalyzer()
+        let later = 10 * analyzer.settings.scanWindow
+        // Four hosts refuse port 23, then nothing on that port for a long while.
+        for k in 0..<4 { analyzer.observe(Self.flow(Double(k), to: "203.0.113.\(k + 1)", port: 23, outcome: .rejected)) }
+        // The same four tried again, still refusing, and a fifth: five failed first attempts within one window. The
+        // first of them was still remembered from long before and must count as tried now, not be forgotten with the
+        // old attempts.
+        for k in 0..<4 { analyzer.observe(Self.flow(later + Double(k), to: "203.0.113.\(k + 1)", port: 23, outcome: .rejected)) }
+        #expect(analyzer.currentAlerts.isEmpty)
+        analyzer.observe(Self.flow(later + 4, to: "203.0.113.9", port: 23, outcome: .rejected))
+        let scan = analyzer.currentAlerts.first { $0.rule == "scan.horizontal" }
+        #expect(scan?.evidenceCount == 5)
+        #expect(scan?.windowStart == later)
+        #expect(scan?.windowEnd == later + 4)
+    }
+
+    @Test func floodWindowEmptiesAfterAQuietSpellAndCountsAfresh() {
+        var analyzer = TrafficAnalyzer()
+        for k in 0..<150 { analyzer.observe(Self.flow(Double(k) * 0.02, to: "203.0.113.9", port: 80, outcome: .unanswered)) }
+        // A minute of silence, then another 150: neither burst alone reaches 200 within 10 s.
+        for k in 0..<150 { analyzer.observe(Self.flow(60 + Double(k) * 0.02, to: "203.0.113.9", port: 80, outcome: .unanswered)) }
+        #expect(!analyzer.currentAlerts.map(\.rule).contains("ddos.syn-flood"))
+        // 60 more within the second burst's window make 210.
+        for k in 0..<60 { analyzer.observe(Self.flow(63 + Double(k) * 0.01, to: "203.0.113.9", port: 80, outcome: .unanswered)) }
+        let flood = analyzer.currentAlerts.first { $0.rule == "ddos.syn-flood" }
+        #expect(flood?.evidenceCount == 210)
+        #expect(flood?.windowStart == 60)
+    }
+
     @Test func dnsTunnelAndGeneratedDomains() {
         var analyzer = TrafficAnalyzer()
         for k in 0..<25 {

@@ -48,6 +48,27 @@ import Testing
         #expect(table.bound(adding: table.anyKey!, limit: 10) == 0)
     }
 
+    @Test func emptiedInPlaceItTakesNewEntriesAsAFreshTableWould() {
+        for size in [3, 200, 2_000] {
+            var table = StateTable<UInt16, [Int]>()
+            for port in UInt16(0)..<UInt16(size) { table[port] = [Int(port)] }
+            table.removeAll(keepingCapacity: true)
+            #expect(table.count == 0 && table.isEmpty && table.keys.isEmpty)
+            #expect(table[7] == nil)
+            for port in UInt16(100)..<UInt16(100 + size) { table[port, default: []].append(Int(port)) }
+            #expect(table.count == size)
+            #expect((UInt16(100)..<UInt16(100 + size)).allSatisfy { table[$0] == [Int($0)] })
+            #expect(table[UInt16(99)] == nil)
+        }
+        var queue = ArrivalQueue<Int>()
+        for value in 0..<13 { queue.append(value) }
+        for _ in 0..<5 { queue.removeFirst() }
+        queue.removeAll(keepingCapacity: true)
+        #expect(queue.isEmpty && queue.first == nil)
+        for value in 20..<40 { queue.append(value) }
+        #expect(queue.elements == Array(20..<40))
+    }
+
     @Test func findsTheKeyOfTheSmallestValue() {
         var table = StateTable<UInt16, Double>()
         for port in UInt16(1)...50 { table[port] = Double((Int(port) * 37) % 101) }

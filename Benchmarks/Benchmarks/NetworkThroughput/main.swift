@@ -21,6 +21,8 @@ import Darwin
 ///   NetworkThroughput collect PORT RECORDS   # a UDP collector (listener, bounded queue, decoder, rules) on
 ///                                            # 127.0.0.1:PORT until RECORDS flow records arrived or 3 s pass without
 ///                                            # any; prints the records and the CPU seconds they took
+///   NetworkThroughput decode PORT RECORDS    # the same collector without the rules: listener, queue, decoder and
+///                                            # counters only, the part that does what nfcapd does short of storing
 ///
 /// Run by Benchmarks/network-throughput.sh and Benchmarks/collector-vs-nfcapd.sh.
 let arguments = CommandLine.arguments
@@ -35,7 +37,7 @@ func residentBytes() -> Int {
 }
 
 func usage() -> Never {
-    FileHandle.standardError.write(Data("usage: NetworkThroughput packets ROUNDS FILE… | replay ROUNDS FILE | shift FILE | collect PORT RECORDS\n".utf8))
+    FileHandle.standardError.write(Data("usage: NetworkThroughput packets ROUNDS FILE… | replay ROUNDS FILE | shift FILE | collect PORT RECORDS | decode PORT RECORDS\n".utf8))
     exit(2)
 }
 
@@ -147,10 +149,27 @@ func packets(rounds: Int, files: [String]) throws {
     print("memory: \(fresh.trackedStreams) streams tracked, \(grown / max(1, fresh.trackedStreams)) bytes each (resident growth \(grown / 1_048_576) MiB)")
 }
 
-func collect(port: String, records wanted: Int) async throws {
+/// The collector's counters without its rules: what `decode` mode keeps.
+struct DecodeOnly {
+    var decoder = FlowExportDecoder()
+    var datagrams = 0
+    var packets: UInt64 = 0
+    var bytes: UInt64 = 0
+
+    mutating func receive(_ datagram: ArraySlice<UInt8>, from exporter: HostAddress) {
+        datagrams += 1
+        decoder.decode(datagram, exporter: exporter, messageNumber: datagrams) { flow in
+            packets &+= flow.originatorPackets &+ flow.responderPackets
+            bytes &+= flow.originatorBytes &+ flow.responderBytes
+        }
+    }
+}
+
+func collect(port: String, records wanted: Int, rules: Bool) async throws {
     let listener = try UDPDatagramListener(address: "127.0.0.1:\(port)")
     let queue = DatagramQueue(capacity: 65_536)
     var collector = FlowCollector()
+    var decodeOnly = DecodeOnly()
     let startCPU = processCPUSeconds()
     listener.start(into: queue)
     print("listening on \(listener.boundAddress), receive buffer \(listener.receiveBufferBytes) bytes")
@@ -166,17 +185,30 @@ func collect(port: String, records wanted: Int) async throws {
         }
     }
     for await datagram in queue.datagrams {
-        _ = collector.receive(datagram.bytes[...], from: datagram.exporter)
-        progress.value = collector.counters.records
-        if collector.counters.records >= wanted { listener.stop() }
+        let records: Int
+        if rules {
+            _ = collector.receive(datagram.bytes[...], from: datagram.exporter)
+            records = collector.counters.records
+        } else {
+            decodeOnly.receive(datagram.bytes[...], from: datagram.exporter)
+            records = decodeOnly.decoder.records
+        }
+        progress.value = records
+        if records >= wanted { listener.stop() }
     }
     watchdog.cancel()
-    collector.countDrops(queue.drops)
     let cpu = processCPUSeconds() - startCPU
-    let c = collector.counters
-    print(
-        "records \(c.records) datagrams \(c.datagrams) packets \(c.packets) bytes \(c.bytes) drops \(c.drops) bad-input \(c.badInput) "
-            + "cpu-seconds \(String(format: "%.3f", cpu)) records-per-cpu-second \(Int(Double(c.records) / max(cpu, 1e-9)))")
+    let line: String
+    if rules {
+        collector.countDrops(queue.drops)
+        let c = collector.counters
+        line = "records \(c.records) datagrams \(c.datagrams) packets \(c.packets) bytes \(c.bytes) drops \(c.drops) bad-input \(c.badInput)"
+    } else {
+        let d = decodeOnly
+        line = "records \(d.decoder.records) datagrams \(d.datagrams) packets \(d.packets) bytes \(d.bytes) drops \(queue.drops) bad-input \(d.decoder.diagnostics.total)"
+    }
+    let records = rules ? collector.counters.records : decodeOnly.decoder.records
+    print(line + " cpu-seconds \(String(format: "%.3f", cpu)) records-per-cpu-second \(Int(Double(records) / max(cpu, 1e-9)))")
 }
 
 /// Datagrams of a recorded export: each one a 4-byte big-endian length, then the bytes.
@@ -261,9 +293,9 @@ case "replay":
 case "shift":
     guard arguments.count == 3 else { usage() }
     print(roundShift(try recordedDatagrams(arguments[2])).shift)
-case "collect":
+case "collect", "decode":
     guard arguments.count == 4, let wanted = Int(arguments[3]) else { usage() }
-    try await collect(port: arguments[2], records: wanted)
+    try await collect(port: arguments[2], records: wanted, rules: arguments[1] == "collect")
 default:
     usage()
 }

@@ -23,6 +23,14 @@ struct ArrivalQueue<Element: Sendable>: Sendable {
         count += 1
     }
 
+    /// Empties the queue; with `keepingCapacity` its ring stays for what comes next.
+    mutating func removeAll(keepingCapacity: Bool) {
+        guard keepingCapacity else { return self = ArrivalQueue() }
+        for index in 0..<count { slots[(head + index) & (slots.count - 1)] = nil }
+        head = 0
+        count = 0
+    }
+
     @discardableResult
     mutating func removeFirst() -> Element {
         let element = slots[head].take()!

@@ -8,6 +8,8 @@ struct EarliestFirst<Key: Sendable>: Sendable {
     var count: Int { items.count }
     var top: (time: Double, key: Key)? { items.first }
 
+    mutating func removeAll(keepingCapacity: Bool) { items.removeAll(keepingCapacity: keepingCapacity) }
+
     mutating func push(_ time: Double, _ key: Key) {
         items.append((time, key))
         var child = items.count - 1

@@ -51,6 +51,8 @@ struct FloodWindow: Sendable {
     private(set) var destinations = StateTable<HostAddress, Destination>()
     /// Events per destination and port.
     private var portEvents = StateTable<Port, Int>()
+    /// The latest start among the window's flows.
+    private var newest = -Double.infinity
 
     /// The window's figures after a flow was added, as the rules read them.
     struct Figures {
@@ -66,18 +68,28 @@ struct FloodWindow: Sendable {
         var firstTime: Double?
     }
 
-    /// Adds a flow, then drops what arrived before the first flow that started within the window, and the oldest past
-    /// `limit`.
+    /// Drops what arrived before the first flow that started within the window (all of it when none did) and the oldest
+    /// past `limit`, then adds a flow; the figures the rules read.
     mutating func add(_ event: Event, horizon: Double, limit: Int) -> Figures {
+        // What leaves the window leaves first (the flow being added never would), so the flow's destination is counted
+        // and read in one access.
+        if newest < horizon {
+            // Every flow of the window started before it: the device was quiet, and all go at once.
+            if !events.isEmpty {
+                events.removeAll(keepingCapacity: true)
+                destinations.removeAll(keepingCapacity: true)
+                portEvents.removeAll(keepingCapacity: true)
+            }
+        } else {
+            while let first = events.first(\.time), first < horizon { dropOldest() }
+        }
+        while events.count >= limit { dropOldest() }
         events.append(event)
+        newest = events.count == 1 ? event.time : Swift.max(newest, event.time)
         let firstOnPort = portEvents[Port(destination: event.destination, port: event.port), default: 0].addOne()
-        destinations[event.destination, default: Destination()].count(event, firstOnPort: firstOnPort)
-        while let first = events.first(\.time), first < horizon { dropOldest() }
-        while events.count > limit { dropOldest() }
-        var figures = Figures(destinations: destinations.count, events: events.count, firstTime: events.first(\.time))
-        // The flow just added is never dropped, so its destination is still counted. (Read through the in-place
-        // accessor: reading the value out would copy its tables.)
-        destinations[event.destination]?.report(into: &figures)
+        var figures = Figures(destinations: 0, events: events.count, firstTime: events.first(\.time))
+        destinations[event.destination, default: Destination()].count(event, firstOnPort: firstOnPort, reportingInto: &figures)
+        figures.destinations = destinations.count
         return figures
     }
 
@@ -101,20 +113,17 @@ extension FloodWindow.Destination {
         return events
     }
 
-    /// Writes this destination's counts into `figures`; `mutating` only so that it runs on the value in place.
-    fileprivate mutating func report(into figures: inout FloodWindow.Figures) {
+    /// Counts an event, then writes this destination's counts into `figures`.
+    fileprivate mutating func count(_ event: FloodWindow.Event, firstOnPort: Bool, reportingInto figures: inout FloodWindow.Figures) {
+        events += 1
+        if firstOnPort { ports += 1 }
+        if event.isFailedTCP { failedTCP.append(event.time) }
+        if event.transport == 17 { udp.append(event.time) }
         figures.failedTCP = failedTCP.count
         figures.firstFailedTCP = failedTCP.first
         figures.udp = udp.count
         figures.firstUDP = udp.first
         figures.ports = ports
-    }
-
-    fileprivate mutating func count(_ event: FloodWindow.Event, firstOnPort: Bool) {
-        events += 1
-        if firstOnPort { ports += 1 }
-        if event.isFailedTCP { failedTCP.append(event.time) }
-        if event.transport == 17 { udp.append(event.time) }
     }
 }
 

@@ -80,6 +80,21 @@ struct ScanState: Sendable {
         }
 
         private mutating func add(_ target: Target, time: Double, failed: Bool, flow: SharedFlow, window: Double) {
+            // Targets first tried longer than the window ago are forgotten first, so trying one again later is a new
+            // first attempt. When even the latest is that old, all go at once (a device's next burst after a quiet spell).
+            if time - latest > window {
+                if !targets.isEmpty {
+                    targets.removeAll(keepingCapacity: true)
+                    expiry.removeAll(keepingCapacity: true)
+                    failures = 0
+                }
+                latest = -Double.infinity
+            } else {
+                while let top = expiry.top, time - top.time > window {
+                    expiry.pop()
+                    if let removed = targets.removeValue(forKey: top.key), !removed.succeeded { failures -= 1 }
+                }
+            }
             if let known = targets[target] {
                 if !known.succeeded, !failed {
                     targets[target]?.succeeded = true
@@ -91,12 +106,6 @@ struct ScanState: Sendable {
                 if failed { failures += 1 }
                 latest = Swift.max(latest, time)
             }
-            // Targets first tried longer than the window ago are forgotten (the latest one stays unless all go).
-            while let top = expiry.top, time - top.time > window {
-                expiry.pop()
-                if let removed = targets.removeValue(forKey: top.key), !removed.succeeded { failures -= 1 }
-            }
-            if targets.isEmpty { latest = -Double.infinity }
         }
     }
 

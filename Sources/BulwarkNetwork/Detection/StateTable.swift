@@ -173,6 +173,18 @@ struct StateTable<Key: StateKey, Value>: Sendable where Value: Sendable {
         count = 0
     }
 
+    /// Empties the table; with `keepingCapacity`, a small one keeps its slots for what comes next (one that grew past
+    /// 1,024 slots is released all the same).
+    mutating func removeAll(keepingCapacity: Bool) {
+        guard keepingCapacity, keySlots.count <= 1024 else { return removeAll() }
+        guard count > 0 else { return }
+        for index in keySlots.indices where keySlots[index] != nil {
+            keySlots[index] = nil
+            valueSlots[index] = nil
+        }
+        count = 0
+    }
+
     private mutating func grow() {
         let oldKeys = keySlots
         var oldValues = valueSlots
