@@ -189,6 +189,21 @@ import Testing
         #expect(scan?.windowEnd == later + 4)
     }
 
+    @Test func aScanAlertsReasonFollowsTargetsThatAnsweredMeanwhile() {
+        var analyzer = TrafficAnalyzer()
+        for k in 0..<5 { analyzer.observe(Self.flow(Double(k), to: "203.0.113.\(k + 1)", port: 23, outcome: .rejected)) }
+        #expect(analyzer.currentAlerts.first?.reason.hasPrefix("5 of 5 hosts") == true)
+        // A sixth host answers (no judgement on a success), then a refused host is tried again: judged with six.
+        analyzer.observe(Self.flow(10, to: "203.0.113.20", port: 23))
+        analyzer.observe(Self.flow(11, to: "203.0.113.1", port: 23, outcome: .rejected))
+        #expect(analyzer.currentAlerts.first?.reason.hasPrefix("5 of 6 hosts") == true)
+        // Tried yet again, nothing new: the same alert, the same reason.
+        analyzer.observe(Self.flow(12, to: "203.0.113.1", port: 23, outcome: .rejected))
+        #expect(analyzer.alertCount == 1)
+        #expect(analyzer.currentAlerts.first?.reason.hasPrefix("5 of 6 hosts") == true)
+        #expect(analyzer.currentAlerts.first?.evidenceCount == 5)
+    }
+
     @Test func floodWindowEmptiesAfterAQuietSpellAndCountsAfresh() {
         var analyzer = TrafficAnalyzer()
         for k in 0..<150 { analyzer.observe(Self.flow(Double(k) * 0.02, to: "203.0.113.9", port: 80, outcome: .unanswered)) }

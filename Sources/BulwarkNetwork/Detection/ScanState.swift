@@ -40,6 +40,8 @@ struct ScanState: Sendable {
         var label: String?
         /// Where the alert for these attempts lies in the analyzer's list, once it fired.
         var alert: Int?
+        /// Whether a target came, went or first succeeded since the attempts were last judged.
+        private var changedSinceJudged = true
 
         var earliest: Double? { expiry.top?.time }
 
@@ -63,7 +65,9 @@ struct ScanState: Sendable {
             label makeLabel: () -> String
         ) -> Judgement? {
             add(target, time: time, failed: failed, flow: flow, window: window)
-            guard failed, failures >= minimumFailures else { return nil }
+            // Nothing changed since the last judgement (a known target tried again): it would say the same again.
+            guard failed, failures >= minimumFailures, changedSinceJudged else { return nil }
+            changedSinceJudged = false
             let n = targets.count
             let p: Double
             if let tail, tail.failures == failures, tail.targets == n {
@@ -87,24 +91,28 @@ struct ScanState: Sendable {
                     targets.removeAll(keepingCapacity: true)
                     expiry.removeAll(keepingCapacity: true)
                     failures = 0
+                    changedSinceJudged = true
                 }
                 latest = -Double.infinity
             } else {
                 while let top = expiry.top, time - top.time > window {
                     expiry.pop()
                     if let removed = targets.removeValue(forKey: top.key), !removed.succeeded { failures -= 1 }
+                    changedSinceJudged = true
                 }
             }
             if let known = targets[target] {
                 if !known.succeeded, !failed {
                     targets[target]?.succeeded = true
                     failures -= 1
+                    changedSinceJudged = true
                 }
             } else {
                 targets[target] = Entry(time: time, succeeded: !failed, flow: failed ? flow : nil)
                 expiry.push(time, target)
                 if failed { failures += 1 }
                 latest = Swift.max(latest, time)
+                changedSinceJudged = true
             }
         }
     }

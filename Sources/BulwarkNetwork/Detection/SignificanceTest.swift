@@ -16,47 +16,57 @@ enum SignificanceTest {
 
     /// The median, found by selection (expected linear time) rather than by sorting.
     static func median(_ values: [Double]) -> Double {
-        guard !values.isEmpty else { return 0 }
         var work = values
-        let middle = work.count / 2
-        let upper = select(&work, middle)
-        guard work.count % 2 == 0 else { return upper }
+        return median(reordering: &work)
+    }
+
+    /// ``median(_:)`` without a copy: the values are left reordered around their middle.
+    static func median(reordering values: inout [Double]) -> Double {
+        guard !values.isEmpty else { return 0 }
+        let middle = values.count / 2
+        let upper = select(&values, middle)
+        guard values.count % 2 == 0 else { return upper }
         // After selection everything before `middle` is at most the upper middle value: the lower one is their largest.
-        return (work[..<middle].max()! + upper) / 2
+        return (values[..<middle].max()! + upper) / 2
     }
 
     /// Puts the `k`-th smallest value at index `k`, smaller ones before it and larger ones after (Hoare's selection,
     /// median-of-three pivots), and returns it.
     static func select(_ values: inout [Double], _ k: Int) -> Double {
-        var low = 0
-        var high = values.count - 1
-        while low < high {
-            let middle = low + (high - low) / 2
-            // Median of three as the pivot keeps sorted and reversed input linear.
-            if values[middle] < values[low] { values.swapAt(middle, low) }
-            if values[high] < values[low] { values.swapAt(high, low) }
-            if values[high] < values[middle] { values.swapAt(high, middle) }
-            let pivot = values[middle]
-            var i = low
-            var j = high
-            while i <= j {
-                while values[i] < pivot { i += 1 }
-                while pivot < values[j] { j -= 1 }
-                if i <= j {
-                    values.swapAt(i, j)
-                    i += 1
-                    j -= 1
+        precondition(values.indices.contains(k), "selecting outside the values")
+        // On the buffer: every index below stays within low...high, so the array's own checks on each access and swap
+        // (and its uniqueness check) would only repeat what the loop guarantees.
+        return values.withUnsafeMutableBufferPointer { values in
+            var low = 0
+            var high = values.count - 1
+            while low < high {
+                let middle = low + (high - low) / 2
+                // Median of three as the pivot keeps sorted and reversed input linear.
+                if values[middle] < values[low] { values.swapAt(middle, low) }
+                if values[high] < values[low] { values.swapAt(high, low) }
+                if values[high] < values[middle] { values.swapAt(high, middle) }
+                let pivot = values[middle]
+                var i = low
+                var j = high
+                while i <= j {
+                    while values[i] < pivot { i += 1 }
+                    while pivot < values[j] { j -= 1 }
+                    if i <= j {
+                        values.swapAt(i, j)
+                        i += 1
+                        j -= 1
+                    }
+                }
+                if k <= j {
+                    high = j
+                } else if k >= i {
+                    low = i
+                } else {
+                    break
                 }
             }
-            if k <= j {
-                high = j
-            } else if k >= i {
-                low = i
-            } else {
-                break
-            }
+            return values[k]
         }
-        return values[k]
     }
 
     /// Shannon entropy in bits per character.

@@ -252,9 +252,11 @@ extension TrafficAnalyzer {
         intervals.reserveCapacity(starts.count)
         for (a, b) in zip(starts, starts.dropFirst()) where b - a > 0 { intervals.append(b - a) }
         guard intervals.count >= settings.beaconMinimumIntervals else { return }
-        let median = SignificanceTest.median(intervals)
+        // The intervals are reordered by the first median and then become their own deviations: no copies.
+        let median = SignificanceTest.median(reordering: &intervals)
         guard median >= settings.beaconMinimumPeriod else { return }
-        let deviation = SignificanceTest.median(intervals.map { abs($0 - median) })
+        for index in intervals.indices { intervals[index] = abs(intervals[index] - median) }
+        let deviation = SignificanceTest.median(reordering: &intervals)
         let dispersion = deviation / median
         guard dispersion <= settings.beaconMaximumDispersion else { return }
         let target = "\(key.destination):\(key.port)"
