@@ -217,6 +217,18 @@ import Testing
         #expect(flood?.windowStart == 60)
     }
 
+    @Test func fanOutCountsOnlyDestinationsStillInTheWindow() {
+        var analyzer = TrafficAnalyzer()
+        // 100 s of one flow every 0.1 s over 300 destinations in turn: any 10 s window holds 100 of them.
+        for k in 0..<1_000 { analyzer.observe(Self.flow(Double(k) * 0.1, to: "198.18.\(k % 300 / 200).\(k % 300 % 200 + 1)", port: 53, transport: 17)) }
+        #expect(!analyzer.currentAlerts.map(\.rule).contains("ddos.fan-out"))
+        // Then 250 new destinations within 2.5 s.
+        for k in 0..<250 { analyzer.observe(Self.flow(200 + Double(k) * 0.01, to: "198.19.\(k / 200).\(k % 200 + 1)", port: 53, transport: 17)) }
+        let fanOut = analyzer.currentAlerts.first { $0.rule == "ddos.fan-out" }
+        #expect(fanOut?.reason.hasPrefix("250 distinct destinations") == true)
+        #expect(fanOut?.windowStart == 200)
+    }
+
     @Test func dnsTunnelAndGeneratedDomains() {
         var analyzer = TrafficAnalyzer()
         for k in 0..<25 {

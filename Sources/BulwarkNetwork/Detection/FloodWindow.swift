@@ -48,8 +48,11 @@ struct FloodWindow: Sendable {
 
     /// The flows of the window in arrival order.
     private(set) var events = ArrivalQueue<Event>()
+    /// Counts per destination. A destination whose events all left keeps its entry (at zero, its queues kept for when
+    /// it comes back) until such entries outnumber the live ones; `liveDestinations` counts those with events.
     private(set) var destinations = StateTable<HostAddress, Destination>()
-    /// Events per destination and port.
+    private var liveDestinations = 0
+    /// Events per destination and port; entries at zero are kept and cleared the same way.
     private var portEvents = StateTable<Port, Int>()
     /// The latest start among the window's flows.
     private var newest = -Double.infinity
@@ -75,30 +78,38 @@ struct FloodWindow: Sendable {
         // and read in one access.
         if newest < horizon {
             // Every flow of the window started before it: the device was quiet, and all go at once.
-            if !events.isEmpty {
+            if !events.isEmpty || !destinations.isEmpty {
                 events.removeAll(keepingCapacity: true)
                 destinations.removeAll(keepingCapacity: true)
                 portEvents.removeAll(keepingCapacity: true)
+                liveDestinations = 0
             }
         } else {
             while let first = events.first(\.time), first < horizon { dropOldest() }
         }
         while events.count >= limit { dropOldest() }
+        if destinations.count > 2 * liveDestinations + 64 { releaseEmptyEntries() }
         events.append(event)
         newest = events.count == 1 ? event.time : Swift.max(newest, event.time)
         let firstOnPort = portEvents[Port(destination: event.destination, port: event.port), default: 0].addOne()
         var figures = Figures(destinations: 0, events: events.count, firstTime: events.first(\.time))
-        destinations[event.destination, default: Destination()].count(event, firstOnPort: firstOnPort, reportingInto: &figures)
-        figures.destinations = destinations.count
+        if destinations[event.destination, default: Destination()].count(event, firstOnPort: firstOnPort, reportingInto: &figures) {
+            liveDestinations += 1
+        }
+        figures.destinations = liveDestinations
         return figures
     }
 
     private mutating func dropOldest() {
         let event = events.removeFirst()
-        let port = Port(destination: event.destination, port: event.port)
-        let lastOnPort = portEvents[port] == 1
-        if lastOnPort { portEvents[port] = nil } else { portEvents[port]? -= 1 }
-        if destinations[event.destination]?.uncount(event, lastOnPort: lastOnPort) == 0 { destinations[event.destination] = nil }
+        let lastOnPort = portEvents[Port(destination: event.destination, port: event.port)]?.subtractOne() ?? false
+        if destinations[event.destination]?.uncount(event, lastOnPort: lastOnPort) == 0 { liveDestinations -= 1 }
+    }
+
+    /// Drops the entries at zero; run when they outnumber the live ones, so each costs O(1) over the adds that made it.
+    private mutating func releaseEmptyEntries() {
+        for destination in destinations.keys where destinations[destination]?.events == 0 { destinations[destination] = nil }
+        for port in portEvents.keys where portEvents[port] == 0 { portEvents[port] = nil }
     }
 
 }
@@ -113,8 +124,8 @@ extension FloodWindow.Destination {
         return events
     }
 
-    /// Counts an event, then writes this destination's counts into `figures`.
-    fileprivate mutating func count(_ event: FloodWindow.Event, firstOnPort: Bool, reportingInto figures: inout FloodWindow.Figures) {
+    /// Counts an event, then writes this destination's counts into `figures`; `true` when it had no events before.
+    fileprivate mutating func count(_ event: FloodWindow.Event, firstOnPort: Bool, reportingInto figures: inout FloodWindow.Figures) -> Bool {
         events += 1
         if firstOnPort { ports += 1 }
         if event.isFailedTCP { failedTCP.append(event.time) }
@@ -124,6 +135,7 @@ extension FloodWindow.Destination {
         figures.udp = udp.count
         figures.firstUDP = udp.first
         figures.ports = ports
+        return events == 1
     }
 }
 
@@ -132,5 +144,11 @@ extension Int {
     fileprivate mutating func addOne() -> Bool {
         self += 1
         return self == 1
+    }
+
+    /// Takes one away; `true` when the count is now zero.
+    fileprivate mutating func subtractOne() -> Bool {
+        self -= 1
+        return self == 0
     }
 }
