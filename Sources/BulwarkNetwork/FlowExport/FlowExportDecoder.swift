@@ -297,7 +297,13 @@ public struct FlowExportDecoder: Sendable {
                 }
                 fields.append(FlowTemplate.Field(id: element, length: length, enterprise: enterprise))
             }
-            templates[domain, default: [:]][id] = FlowTemplate(id: id, fields: fields, scopeFieldCount: scopeCount, refreshed: now)
+            // Exporters send their templates again every few seconds: the same one only refreshes its time, so its
+            // layout is not worked out again.
+            if let known = templates[domain]?[id], known.fields == fields, known.scopeFieldCount == scopeCount {
+                templates[domain]?[id]?.refreshed = now
+            } else {
+                templates[domain, default: [:]][id] = FlowTemplate(id: id, fields: fields, scopeFieldCount: scopeCount, refreshed: now)
+            }
         }
     }
 
