@@ -61,23 +61,20 @@ print(n)' "$work/export.bin")"
 shift="$("$BIN" shift "$work/export.bin")"
 echo "    $datagrams_per_round datagrams a round, $ROUNDS rounds, clock moved $shift s a round"
 
-nf_port="$(free_port)"
-our_port="$(free_port)"
-mkdir -p "$work/nfcapd"
-nfcapd -b 127.0.0.1 -p "$nf_port" -w "$work/nfcapd" -B 8388608 >"$work/nfcapd.log" 2>&1 &
-nfcapd_pid=$!
-pids+=("$nfcapd_pid")
-"$BIN" collect "$our_port" 1000000000000 >"$work/ours.log" &
-ours_pid=$!
-pids+=("$ours_pid")
-decode_port="$(free_port)"
-"$BIN" decode "$decode_port" 1000000000000 >"$work/decode.log" &
-decode_pid=$!
-pids+=("$decode_pid")
-sleep 1
+# Each receiver gets a replay of its own, pinned to one core with the sender pinned to the other (where the machine
+# has two), so no receiver shares its core or its cache with the other: nfcapd, then ours with every rule ("collect"),
+# then ours without the rules ("decode"). With them all running at once, the one with the larger working set loses
+# more to the other than the work it does, which would measure the sharing rather than the collectors.
+cores="$(nproc)"
+pin_receiver=()
+pin_sender=()
+if [ "$cores" -ge 2 ] && command -v taskset >/dev/null 2>&1; then
+    pin_receiver=(taskset -c 1)
+    pin_sender=(taskset -c 0)
+fi
 
-echo "==> replaying to both"
-python3 - "$work/export.bin" "$ROUNDS" "$nf_port" "$our_port" "$decode_port" "$shift" <<'PY'
+replay_to() {
+    "${pin_sender[@]}" python3 - "$work/export.bin" "$ROUNDS" "$1" "$shift" <<'PY'
 import socket, struct, sys, time
 data = open(sys.argv[1], "rb").read()
 datagrams, i = [], 0
@@ -85,7 +82,7 @@ while i < len(data):
     n = struct.unpack_from(">I", data, i)[0]
     datagrams.append(bytearray(data[i + 4:i + 4 + n]))
     i += 4 + n
-rounds, ports, shift = int(sys.argv[2]), (int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])), int(sys.argv[6])
+rounds, port, shift = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 sequence = 0
 for _ in range(rounds):
@@ -95,38 +92,51 @@ for _ in range(rounds):
             struct.pack_into(">I", datagram, 8, (struct.unpack_from(">I", datagram, 8)[0] + shift) & 0xFFFFFFFF)
             struct.pack_into(">I", datagram, 12, sequence)
         sequence += 1
-        for port in ports:
-            s.sendto(datagram, ("127.0.0.1", port))
+        s.sendto(datagram, ("127.0.0.1", port))
         if sequence % 64 == 0:
             time.sleep(0.001)  # stay within what a kernel receive buffer holds
-print(f"    sent {sequence} datagrams to each")
+print(f"    sent {sequence} datagrams")
 PY
+}
 
-# Ours stop by themselves 3 s after the last datagram; nfcapd's CPU time is read before it is stopped.
-wait "$ours_pid"
-wait "$decode_pid"
+echo "==> replaying to nfcapd"
+nf_port="$(free_port)"
+mkdir -p "$work/nfcapd"
+"${pin_receiver[@]}" nfcapd -b 127.0.0.1 -p "$nf_port" -w "$work/nfcapd" -B 8388608 >"$work/nfcapd.log" 2>&1 &
+nfcapd_pid=$!
+pids+=("$nfcapd_pid")
+sleep 1
+replay_to "$nf_port"
+sleep 1
+# nfcapd's CPU time is read before it is stopped.
 ticks="$(getconf CLK_TCK)"
 nfcapd_cpu="$(awk -v t="$ticks" '{ printf "%.3f", ($14 + $15) / t }' "/proc/$nfcapd_pid/stat")"
 kill "$nfcapd_pid"
 wait "$nfcapd_pid" 2>/dev/null || true
-
 nf_records="$(nfdump -R "$work/nfcapd" -I | awk -F': ' '$1 == "Flows" { print $2 }')"
-ours="$(tail -1 "$work/ours.log")"
-our_records="$(echo "$ours" | awk '{ for (i = 1; i < NF; i++) if ($i == "records") print $(i + 1) }')"
-our_cpu="$(echo "$ours" | awk '{ for (i = 1; i < NF; i++) if ($i == "cpu-seconds") print $(i + 1) }')"
-decode="$(tail -1 "$work/decode.log")"
-decode_records="$(echo "$decode" | awk '{ for (i = 1; i < NF; i++) if ($i == "records") print $(i + 1) }')"
-decode_cpu="$(echo "$decode" | awk '{ for (i = 1; i < NF; i++) if ($i == "cpu-seconds") print $(i + 1) }')"
-echo "bulwark collect: $ours"
-echo "without rules:   $decode"
-echo "nfcapd:          records $nf_records cpu-seconds $nfcapd_cpu ($(grep -o 'Sequence Errors: [0-9]*' "$work/nfcapd.log" | tail -1))"
-python3 - "$our_records" "$our_cpu" "$nf_records" "$nfcapd_cpu" "$decode_records" "$decode_cpu" <<'PY'
+echo "nfcapd: records $nf_records cpu-seconds $nfcapd_cpu ($(grep -o 'Sequence Errors: [0-9]*' "$work/nfcapd.log" | tail -1))"
+
+for mode in collect decode; do
+    echo "==> replaying to bulwark ($mode)"
+    our_port="$(free_port)"
+    "${pin_receiver[@]}" "$BIN" "$mode" "$our_port" 1000000000000 >"$work/$mode.log" &
+    ours_pid=$!
+    pids+=("$ours_pid")
+    sleep 1
+    replay_to "$our_port"
+    # Ours stops by itself 3 s after the last datagram.
+    wait "$ours_pid"
+    ours="$(tail -1 "$work/$mode.log")"
+    echo "bulwark $mode: $ours"
+    our_records="$(echo "$ours" | awk '{ for (i = 1; i < NF; i++) if ($i == "records") print $(i + 1) }')"
+    our_cpu="$(echo "$ours" | awk '{ for (i = 1; i < NF; i++) if ($i == "cpu-seconds") print $(i + 1) }')"
+    python3 - "$our_records" "$our_cpu" "$nf_records" "$nfcapd_cpu" "$mode" <<'PY'
 import sys
-ours, our_cpu, theirs, their_cpu = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
-bare, bare_cpu = int(sys.argv[5]), float(sys.argv[6])
-if not ours == theirs == bare:
-    print(f"NOTE: the collectors received different record counts ({ours}, {bare} without rules, {theirs} nfcapd): some datagrams were lost")
-a, b, c = ours / max(our_cpu, 1e-9), theirs / max(their_cpu, 1e-9), bare / max(bare_cpu, 1e-9)
-print(f"records per CPU-second: bulwark {a:,.0f}, nfcapd {b:,.0f}, ratio {a / b:.2f}")
-print(f"without the rules:      bulwark {c:,.0f}, ratio {c / b:.2f} (the rules take {1e9 / a - 1e9 / c:,.0f} ns of the {1e9 / a:,.0f} ns a record)")
+ours, our_cpu, theirs, their_cpu, mode = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
+if ours != theirs:
+    print(f"NOTE: the collectors received different record counts ({ours} against {theirs}): some datagrams were lost")
+a, b = ours / max(our_cpu, 1e-9), theirs / max(their_cpu, 1e-9)
+what = "every rule" if mode == "collect" else "without the rules"
+print(f"records per CPU-second ({what}): bulwark {a:,.0f} ({1e9 / a:,.0f} ns a record), nfcapd {b:,.0f} ({1e9 / b:,.0f} ns), ratio {a / b:.2f}")
 PY
+done

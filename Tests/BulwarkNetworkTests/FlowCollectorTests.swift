@@ -14,8 +14,27 @@ import Testing
         #expect(!queue.offer(DatagramQueue.Datagram(bytes: [9], exporter: exporter)), "a finished queue takes nothing more")
         #expect(queue.drops == 4)
         var received: [[UInt8]] = []
-        for await datagram in queue.datagrams { received.append(datagram.bytes) }
+        for await batch in queue.batches { received += batch.map(\.bytes) }
         #expect(received == [[0], [1]], "the queued datagrams are still delivered, oldest first")
+    }
+
+    @Test func aBatchTakesWhatRoomIsLeftAndTheConsumerFreesIt() async {
+        let queue = DatagramQueue(capacity: 5)
+        let datagrams = (0..<4).map { DatagramQueue.Datagram(bytes: [UInt8($0)], exporter: exporter) }
+        #expect(queue.offer(datagrams) == 4)
+        // Room for one more: the earliest of the next batch is taken, the rest dropped.
+        #expect(queue.offer(datagrams.map { DatagramQueue.Datagram(bytes: $0.bytes.map { $0 + 10 }, exporter: exporter) }) == 1)
+        #expect(queue.drops == 3 && queue.waiting == 5 && queue.offered == 8)
+        var iterator = queue.batches.makeAsyncIterator()
+        #expect(await iterator.next()?.map(\.bytes) == [[0], [1], [2], [3]])
+        #expect(queue.waiting == 1, "a batch taken by the consumer frees its room")
+        #expect(queue.offer([DatagramQueue.Datagram(bytes: [20], exporter: exporter)]) == 1)
+        queue.finish()
+        #expect(queue.offer([DatagramQueue.Datagram(bytes: [30], exporter: exporter)]) == 0)
+        #expect(await iterator.next()?.map(\.bytes) == [[10]])
+        #expect(await iterator.next()?.map(\.bytes) == [[20]])
+        #expect(await iterator.next() == nil)
+        #expect(queue.waiting == 0 && queue.drops == 4)
     }
 
     /// Twelve SYNs to port 23 of twelve hosts, split over two export messages with a lost message between them.

@@ -184,15 +184,15 @@ func collect(port: String, records wanted: Int, rules: Bool) async throws {
             last = now
         }
     }
-    for await datagram in queue.datagrams {
-        let records: Int
-        if rules {
-            _ = collector.receive(datagram.bytes[...], from: datagram.exporter)
-            records = collector.counters.records
-        } else {
-            decodeOnly.receive(datagram.bytes[...], from: datagram.exporter)
-            records = decodeOnly.decoder.records
+    for await batch in queue.batches {
+        for datagram in batch {
+            if rules {
+                _ = collector.receive(datagram.bytes[...], from: datagram.exporter)
+            } else {
+                decodeOnly.receive(datagram.bytes[...], from: datagram.exporter)
+            }
         }
+        let records = rules ? collector.counters.records : decodeOnly.decoder.records
         progress.value = records
         if records >= wanted { listener.stop() }
     }

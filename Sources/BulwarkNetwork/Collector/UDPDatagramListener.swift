@@ -98,8 +98,8 @@ public final class UDPDatagramListener: @unchecked Sendable {
         boundAddress = host.contains(":") ? "[\(host)]:\(actualPort)" : "\(host):\(actualPort)"
     }
 
-    /// Starts reading on a new thread; every datagram is offered to `queue`, and `onDrop` is called for each one the
-    /// queue refuses. The queue is finished when the listener stops.
+    /// Starts reading on a new thread; every datagram is offered to `queue` (in batches of what the kernel had ready),
+    /// and `onDrop` is called for each one the queue refuses. The queue is finished when the listener stops.
     public func start(into queue: DatagramQueue, onDrop: @escaping @Sendable () -> Void = {}) {
         let thread = Thread { [self] in
             self.receive(into: queue, onDrop: onDrop)
@@ -111,33 +111,50 @@ public final class UDPDatagramListener: @unchecked Sendable {
     /// Asks the thread to stop: it reads what the kernel has already received, closes the socket and finishes the queue.
     public func stop() { lock.withLock { stopRequested = true } }
 
+    /// Datagrams handed over at most in one batch.
+    static let batchLimit = 64
+
     private func receive(into queue: DatagramQueue, onDrop: @Sendable () -> Void) {
         var buffer = [UInt8](repeating: 0, count: 65_536)
         var source = sockaddr_storage()
+        var batch: [DatagramQueue.Datagram] = []
         var draining = false
-        while true {
+        func handOver() {
+            guard !batch.isEmpty else { return }
+            let taken = queue.offer(batch)
+            for _ in taken..<batch.count { onDrop() }
+            batch = []
+        }
+        reading: while true {
+            // Waits for the first datagram of a batch (until the receive timeout), then takes what else the kernel
+            // already holds without waiting; a batch goes when nothing more is ready or it is full.
+            let wait = batch.isEmpty && !draining
             var sourceLength = socklen_t(MemoryLayout<sockaddr_storage>.size)
             let count = buffer.withUnsafeMutableBytes { bytes in
                 withUnsafeMutablePointer(to: &source) {
                     $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                        recvfrom(descriptor, bytes.baseAddress, bytes.count, draining ? Int32(MSG_DONTWAIT) : 0, $0, &sourceLength)
+                        recvfrom(descriptor, bytes.baseAddress, bytes.count, wait ? 0 : Int32(MSG_DONTWAIT), $0, &sourceLength)
                     }
                 }
             }
             if count >= 0 {
                 let (exporter, _) = Self.peer(source)
-                if !queue.offer(DatagramQueue.Datagram(bytes: Array(buffer[0..<count]), exporter: exporter)) { onDrop() }
+                batch.append(DatagramQueue.Datagram(bytes: Array(buffer[0..<count]), exporter: exporter))
+                if batch.count >= Self.batchLimit { handOver() }
                 continue
             }
             let code = errno
             if code == EINTR { continue }
-            if draining { break }
-            if code == EAGAIN || code == EWOULDBLOCK {
-                if lock.withLock({ stopRequested }) { draining = true }
+            guard code == EAGAIN || code == EWOULDBLOCK else { break reading }
+            // Nothing more ready (or the receive timeout passed with nothing).
+            if !batch.isEmpty {
+                handOver()
                 continue
             }
-            break
+            if draining { break reading }
+            if lock.withLock({ stopRequested }) { draining = true }
         }
+        handOver()
         close(descriptor)
         queue.finish()
     }

@@ -51,9 +51,10 @@ public final class FlowCollectorService: Service {
     private func consume() async throws {
         // The collector lives in this task while it runs; the shared box sees it only at the end.
         var collector = state.withLockedValue { $0 }
-        for await datagram in queue.datagrams {
+        for await batch in queue.batches {
             let before = collector.counters
-            let fresh = collector.receive(datagram.bytes[...], from: datagram.exporter)
+            var fresh: [NetworkAlert] = []
+            for datagram in batch { fresh += collector.receive(datagram.bytes[...], from: datagram.exporter) }
             collector.countDrops(queue.drops)
             metrics.advance(from: before, to: collector.counters, alertsRaised: fresh.count)
             for alert in fresh { onAlert(alert) }
