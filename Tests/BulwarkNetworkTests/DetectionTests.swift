@@ -204,6 +204,24 @@ import Testing
         #expect(analyzer.currentAlerts.first?.evidenceCount == 5)
     }
 
+    @Test func aScanAlertsReasonIsUpToDateOnceItHoldsAllItsEvidence() {
+        var analyzer = TrafficAnalyzer()
+        // Ten refusals fill the alert's evidence; nineteen hosts answer, then an eleventh refuses.
+        for k in 0..<10 { analyzer.observe(Self.flow(Double(k), to: "203.0.113.\(k + 1)", port: 23, outcome: .rejected)) }
+        for k in 0..<19 { analyzer.observe(Self.flow(20 + Double(k), to: "198.51.100.\(k + 1)", port: 23)) }
+        analyzer.observe(Self.flow(50, to: "203.0.113.99", port: 23, outcome: .rejected))
+        let scan = analyzer.currentAlerts.first { $0.rule == "scan.horizontal" }
+        // P(X ≥ 11) for X ~ Binomial(30, 0.2) is 0.0262.
+        #expect(
+            scan?.reason
+                == "11 of 30 hosts contacted within 300 s did not answer or refused; a benign host would fail this often with probability 2.6e-02")
+        #expect(scan?.evidence.count == NetworkAlert.evidenceLimit)
+        #expect(scan?.evidenceCount == 11)
+        #expect(scan?.windowEnd == 50)
+        #expect(scan?.severity == .medium, "set when it first fired, at five of five")
+        #expect(analyzer.alerts(from: 0) == analyzer.currentAlerts)
+    }
+
     @Test func floodWindowEmptiesAfterAQuietSpellAndCountsAfresh() {
         var analyzer = TrafficAnalyzer()
         for k in 0..<150 { analyzer.observe(Self.flow(Double(k) * 0.02, to: "203.0.113.9", port: 80, outcome: .unanswered)) }

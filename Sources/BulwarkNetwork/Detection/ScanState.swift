@@ -50,7 +50,6 @@ struct ScanState: Sendable {
         struct Judgement {
             var failures: Int
             var targets: Int
-            var p: Double
             var earliest: Double
             var latest: Double
             var unchanged: Bool
@@ -58,29 +57,30 @@ struct ScanState: Sendable {
             var alert: Int?
         }
 
-        /// Adds an attempt; for a failed one that brings the failures to `minimumFailures`, the judgement (with the
-        /// binomial tail at `benignFailureRate`, computed again only when the counts changed).
+        /// Adds an attempt; for a failed one that brings the failures to `minimumFailures`, the judgement.
         mutating func add(
-            _ target: Target, time: Double, failed: Bool, flow: SharedFlow, window: Double, minimumFailures: Int, benignFailureRate: Double,
-            label makeLabel: () -> String
+            _ target: Target, time: Double, failed: Bool, flow: SharedFlow, window: Double, minimumFailures: Int, label makeLabel: () -> String
         ) -> Judgement? {
             add(target, time: time, failed: failed, flow: flow, window: window)
             // Nothing changed since the last judgement (a known target tried again): it would say the same again.
             guard failed, failures >= minimumFailures, changedSinceJudged else { return nil }
             changedSinceJudged = false
             let n = targets.count
-            let p: Double
-            if let tail, tail.failures == failures, tail.targets == n {
-                p = tail.p
-            } else {
-                p = SignificanceTest.binomialUpperTail(successes: failures, trials: n, probability: benignFailureRate)
-                tail = (failures, n, p)
-            }
             let unchanged = raised.map { $0.failures == failures && $0.targets == n } ?? false
             raised = (failures, n)
             let text = label ?? makeLabel()
             label = text
-            return Judgement(failures: failures, targets: n, p: p, earliest: earliest ?? 0, latest: latest, unchanged: unchanged, label: text, alert: alert)
+            return Judgement(failures: failures, targets: n, earliest: earliest ?? 0, latest: latest, unchanged: unchanged, label: text, alert: alert)
+        }
+
+        /// The chance that a benign host fails this often (binomial tail at `benignFailureRate`), computed again only
+        /// when the counts changed.
+        mutating func tailProbability(benignFailureRate: Double) -> Double {
+            let n = targets.count
+            if let tail, tail.failures == failures, tail.targets == n { return tail.p }
+            let p = SignificanceTest.binomialUpperTail(successes: failures, trials: n, probability: benignFailureRate)
+            tail = (failures, n, p)
+            return p
         }
 
         private mutating func add(_ target: Target, time: Double, failed: Bool, flow: SharedFlow, window: Double) {

@@ -168,16 +168,15 @@ extension TrafficAnalyzer {
         guard flow.transport == 6 || flow.transport == 17, let failed = Self.failed(flow), !flow.responder.isMulticastOrBroadcast else { return }
         let window = settings.scanWindow
         let minimum = settings.scanMinimumFailures
-        let rate = settings.benignFailureRate
         let hKey = ScanState.HorizontalKey(source: flow.originator, port: flow.responderPort, transport: flow.transport)
         stateEvicted += Self.bound(&scans.horizontal, adding: hKey, limit: settings.trackedHosts)
         let horizontal = scans.horizontal[hKey, default: .init()].add(
-            flow.responder, time: flow.start, failed: failed, flow: shared, window: window, minimumFailures: minimum, benignFailureRate: rate
+            flow.responder, time: flow.start, failed: failed, flow: shared, window: window, minimumFailures: minimum
         ) { "port \(flow.responderPort)/\(flow.transportName)" }
         let vKey = ScanState.VerticalKey(source: flow.originator, destination: flow.responder)
         stateEvicted += Self.bound(&scans.vertical, adding: vKey, limit: settings.trackedHosts)
         let vertical = scans.vertical[vKey, default: .init()].add(
-            flow.responderPort, time: flow.start, failed: failed, flow: shared, window: window, minimumFailures: minimum, benignFailureRate: rate
+            flow.responderPort, time: flow.start, failed: failed, flow: shared, window: window, minimumFailures: minimum
         ) { flow.responder.description }
         if let horizontal { judgeScan(horizontal, rule: "scan.horizontal", host: flow.originator, unit: "hosts", table: \.scans.horizontal, key: hKey) }
         if let vertical { judgeScan(vertical, rule: "scan.vertical", host: flow.originator, unit: "ports", table: \.scans.vertical, key: vKey) }
@@ -189,8 +188,10 @@ extension TrafficAnalyzer {
     ) {
         let k = judgement.failures
         let n = judgement.targets
-        // The same counts give the same reason and severity: only the window can grow.
-        if judgement.unchanged, let position = judgement.alert, widen(at: position, start: judgement.earliest, end: judgement.latest, evidenceCount: k) {
+        // An alert that holds all its evidence only widens; when the counts changed, so does its reason, whose text is
+        // made when the alert is read (a scan changes it with every new target, and is read once).
+        if let position = judgement.alert, widen(at: position, start: judgement.earliest, end: judgement.latest, evidenceCount: k) {
+            if !judgement.unchanged { pendingReasons[position] = .scan(failures: k, targets: n, unit: unit) }
             return
         }
         let target = judgement.label
@@ -200,12 +201,18 @@ extension TrafficAnalyzer {
             evidence = attempts.targets.values.filter { !$0.succeeded }.sorted { $0.time < $1.time }.compactMap(\.flow?.record.summary)
         }
         let kind = rule == "scan.horizontal" ? "Horizontal scan of \(target)" : "Vertical scan of \(target)"
+        let rate = settings.benignFailureRate
+        let p = self[keyPath: table][attemptsKey]?.tailProbability(benignFailureRate: rate)
+            ?? SignificanceTest.binomialUpperTail(successes: k, trials: n, probability: rate)
         let position = raise(
-            rule: rule, severity: judgement.p <= settings.scanSignificance ? .medium : .low, title: kind, host: host, target: target,
-            start: judgement.earliest, end: judgement.latest,
-            reason: "\(k) of \(n) \(unit) contacted within \(Int(settings.scanWindow)) s did not answer or refused; a benign host would fail this often with probability \(Self.format(judgement.p))",
+            rule: rule, severity: p <= settings.scanSignificance ? .medium : .low, title: kind, host: host, target: target,
+            start: judgement.earliest, end: judgement.latest, reason: scanReason(failures: k, targets: n, unit: unit, p: p),
             evidence: evidence, evidenceCount: k)
         self[keyPath: table][attemptsKey]?.alert = position
+    }
+
+    func scanReason(failures k: Int, targets n: Int, unit: String, p: Double) -> String {
+        "\(k) of \(n) \(unit) contacted within \(Int(settings.scanWindow)) s did not answer or refused; a benign host would fail this often with probability \(Self.format(p))"
     }
 
     static func format(_ p: Double) -> String {

@@ -51,6 +51,15 @@ public struct TrafficAnalyzer: Sendable {
     /// Alerts in the order they first fired, changed in place; `alertIndex` finds one by rule, host and target.
     private(set) var alertList: [NetworkAlert] = []
     private var alertIndex: [AlertKey: Int] = [:]
+    /// Per alert in ``alertList``, the figures of a reason not yet written out: the alert's `reason` is made from them
+    /// when it is read.
+    var pendingReasons: [PendingReason?] = []
+
+    /// A reason kept as its figures.
+    enum PendingReason {
+        /// `failures` of `targets` hosts or ports did not answer or refused.
+        case scan(failures: Int, targets: Int, unit: String)
+    }
     var scans = ScanState()
     var bruteForce: [BruteForceKey: [(Double, FlowRecord)]] = [:]
     var beacons = StateTable<BeaconKey, BeaconSeries>()
@@ -101,7 +110,7 @@ public struct TrafficAnalyzer: Sendable {
     }
 
     /// Alerts so far, in the order they first fired.
-    public var currentAlerts: [NetworkAlert] { alertList }
+    public var currentAlerts: [NetworkAlert] { alerts(from: 0) }
 
     /// How many distinct alerts have fired so far; with ``alerts(from:)`` a stream reports each one once.
     public var alertCount: Int { alertList.count }
@@ -109,11 +118,24 @@ public struct TrafficAnalyzer: Sendable {
     /// The alerts that first fired after the first `index`, as they stand now.
     public func alerts(from index: Int) -> [NetworkAlert] {
         guard index < alertList.count else { return [] }
-        return Array(alertList[Swift.max(0, index)...])
+        return (Swift.max(0, index)..<alertList.count).map(readAlert)
     }
 
     /// The alert raised for this rule, host and target, if any.
-    func alert(_ key: AlertKey) -> NetworkAlert? { alertIndex[key].map { alertList[$0] } }
+    func alert(_ key: AlertKey) -> NetworkAlert? { alertIndex[key].map(readAlert) }
+
+    /// The alert at `index` as a reader sees it, its reason written out from pending figures.
+    private func readAlert(_ index: Int) -> NetworkAlert {
+        var alert = alertList[index]
+        switch pendingReasons[index] {
+        case .scan(let failures, let targets, let unit)?:
+            let p = SignificanceTest.binomialUpperTail(successes: failures, trials: targets, probability: settings.benignFailureRate)
+            alert.reason = scanReason(failures: failures, targets: targets, unit: unit, p: p)
+        case nil:
+            break
+        }
+        return alert
+    }
 
     /// The place in ``alertList`` of the alert for this rule, host and target, if it fired.
     func alertPosition(_ key: AlertKey) -> Int? { alertIndex[key] }
@@ -130,6 +152,7 @@ public struct TrafficAnalyzer: Sendable {
             alertList[index].windowStart = Swift.min(alertList[index].windowStart, start)
             alertList[index].windowEnd = Swift.max(alertList[index].windowEnd, end)
             alertList[index].reason = reason
+            pendingReasons[index] = nil
             for item in evidence where alertList[index].evidence.count < NetworkAlert.evidenceLimit && !alertList[index].evidence.contains(item) {
                 alertList[index].evidence.append(item)
             }
@@ -143,6 +166,7 @@ public struct TrafficAnalyzer: Sendable {
                 rule: rule, severity: severity, title: title, host: host, mac: mac?.description, deviceID: device?.id.rawValue,
                 deviceSerial: device?.serial, target: target, windowStart: start, windowEnd: end, reason: reason,
                 evidence: Array(evidence.prefix(NetworkAlert.evidenceLimit)), evidenceCount: evidenceCount))
+        pendingReasons.append(nil)
         alertIndex[key] = alertList.count - 1
         return alertList.count - 1
     }
