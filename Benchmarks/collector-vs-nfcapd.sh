@@ -4,11 +4,11 @@
 # (listener, queue, decoder, counters), shows how the cost splits between collecting and judging.
 #
 # softflowd (Debian) turns every shared capture into NetFlow v9 once; that export is recorded, then replayed ROUNDS
-# times to both collectors, datagram by datagram in turn (sequence numbers renumbered so neither sees duplicates).
-# Each round's export time is moved an hour past the previous round's last flow, so the replay reads as a longer
-# capture rather than the same minutes again and again (which the flood rules would rightly take for a flood); both
-# collectors receive the same bytes.
-# Each collector's CPU time (user + system, whole process) is read from the kernel, so a shared machine's other load
+# times to each receiver in turn, datagram by datagram (sequence numbers renumbered so none sees duplicates). Each
+# round's export time is moved an hour past the previous round's last flow, so the replay reads as a longer capture
+# rather than the same minutes again and again (which the flood rules would rightly take for a flood); every receiver
+# gets the same bytes. Each receiver runs alone, pinned to one core, with the sender pinned to the other.
+# Each receiver's CPU time (user + system, whole process) is read from the kernel, so a shared machine's other load
 # does not count; each must have received every record, or the run says so.
 #
 #   Benchmarks/collector-vs-nfcapd.sh
