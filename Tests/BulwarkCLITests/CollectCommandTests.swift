@@ -305,6 +305,7 @@ extension NetworkProcessTests {
 
     @Test func refusesAnAddressItCannotListenOn() throws {
         let cli = BulwarkProcess.make()
+        defer { cli.remove() }
         let result = try cli.run(["collect", "--listen", "localhost", "--duration", "1"], withDatabase: false)
         #expect(result.status != 0)
         #expect(result.stderr.contains("localhost is not an address to listen on; give HOST:PORT"))

@@ -74,6 +74,7 @@ struct BulwarkProcess {
 
     @Test func everyCommandsHelpTeachesWithAnExample() throws {
         let cli = BulwarkProcess.make()
+        defer { cli.remove() }
         let commands = [
             ["serve"], ["demo"], ["migrate"], ["org", "create"], ["org", "list"], ["org", "share"], ["user", "create"], ["token", "create"],
             ["token", "revoke"], ["token", "list"], ["import", "inventory"], ["devices", "list"], ["feeds", "import"], ["feeds", "status"],

@@ -55,6 +55,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let image = try Self.buildImage(in: directory)
         let cli = BulwarkProcess.make()
+        defer { cli.remove() }
         let report = directory.appendingPathComponent("report.json").path
         let sbom = directory.appendingPathComponent("out.cdx.json").path
         let result = try cli.run(["firmware", "analyze", image, "--output", report, "--sbom", sbom], withDatabase: false)
@@ -185,6 +186,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let image = try FirmwareCommandTests.buildImage(in: directory)
         let cli = BulwarkProcess.make()
+        defer { cli.remove() }
         let policy = try cli.write(
             "fail:\n  rules: [credentials.default-password]\n  unsigned-image: true\nwaive:\n  rules: [update.none]\n", name: "policy.yaml")
         let sarif = directory.appendingPathComponent("gate.sarif").path
@@ -226,6 +228,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let image = try FirmwareCommandTests.buildImage(in: directory)
         let cli = BulwarkProcess.make()
+        defer { cli.remove() }
         let policy = try cli.write("fail:\n  severity: critical\nwaive:\n  rules: [\"credentials.*\"]\n", name: "policy.yaml")
         let result = try cli.run(["gate", image, "--policy", policy], withDatabase: false)
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
@@ -246,6 +249,7 @@ import Testing
             "openssl genpkey -algorithm ed25519 -out '\(key)' && openssl pkey -in '\(key)' -pubout -out '\(publicKey)'"
                 + " && openssl pkeyutl -sign -rawin -inkey '\(key)' -in '\(image)' -out '\(image).sig'")
         let cli = BulwarkProcess.make()
+        defer { cli.remove() }
         let policy = try cli.write("fail:\n  unsigned-image: true\n", name: "policy.yaml")
         let unsigned = try cli.run(["gate", image, "--policy", policy], withDatabase: false)
         #expect(unsigned.status == 1)

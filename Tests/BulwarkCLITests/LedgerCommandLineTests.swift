@@ -22,6 +22,7 @@ import Darwin
 
     @Test func appendsProvesAndVerifiesABundleWithAWitnessQuorum() throws {
         let cli = BulwarkProcess.make()
+        defer { cli.remove() }
         let keys = Self.keyDirectory()
         defer {
             cli.remove()
@@ -61,6 +62,7 @@ import Darwin
 
     @Test func aBundleFailsAgainstAnotherKeyOrWhenAltered() throws {
         let cli = BulwarkProcess.make()
+        defer { cli.remove() }
         let keys = Self.keyDirectory()
         let otherKeys = Self.keyDirectory()
         defer {
@@ -91,6 +93,7 @@ import Darwin
     /// A stream of appends killed with SIGKILL keeps every acknowledged entry and every checkpoint published before.
     @Test func killingAnAppenderLosesNoAcknowledgedEntry() async throws {
         let cli = BulwarkProcess.make()
+        defer { cli.remove() }
         let keys = Self.keyDirectory()
         defer {
             cli.remove()

@@ -104,6 +104,7 @@ extension NetworkProcessTests {
         #expect(try deviceReaches(8080))
 
         let cli = BulwarkProcess.make()
+        defer { cli.remove() }
         let applied = try cli.run(["quarantine", "apply", "--netns", gateway, "--device", deviceAddress, "--allow", "\(gatewayAddress):tcp:8443"], withDatabase: false)
         #expect(applied.status == 0, "\(applied.stderr)")
         #expect(applied.stdout.contains("quarantined \(deviceAddress) in network namespace \(gateway)"))
@@ -132,6 +133,7 @@ extension NetworkProcessTests {
 
     @Test func refusesToActOutsideANamedNamespace() throws {
         let cli = BulwarkProcess.make()
+        defer { cli.remove() }
         let missing = try cli.run(["quarantine", "apply", "--device", "192.168.1.20"], withDatabase: false)
         #expect(missing.status != 0)
         #expect(missing.stderr.contains("--netns"))

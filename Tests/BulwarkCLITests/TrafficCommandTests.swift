@@ -45,6 +45,7 @@ import Testing
 
     @Test func refusesAFileItCannotRecogniseInOneLine() throws {
         let cli = BulwarkProcess.make()
+        defer { cli.remove() }
         let file = try cli.write("hello, world\n", name: "notes.txt")
         let result = try cli.run(["traffic", "analyze", file], withDatabase: false)
         #expect(result.status != 0)
@@ -53,6 +54,7 @@ import Testing
 
     @Test func plansAQuarantineFromAMUDProfile() throws {
         let cli = BulwarkProcess.make()
+        defer { cli.remove() }
         let result = try cli.run(
             ["quarantine", "plan", "--device", "192.168.1.20", "--allow", "10.0.0.5:tcp:22", "--profile",
              Self.sharedData.appendingPathComponent("mud/lightbulb2000.json").path], withDatabase: false)
