@@ -23,8 +23,8 @@ struct CollectorProcess {
         let stem = FileManager.default.temporaryDirectory.appendingPathComponent("bulwark-collect-\(UUID().uuidString)")
         let output = stem.appendingPathExtension("out")
         let errors = stem.appendingPathExtension("err")
-        FileManager.default.createFile(atPath: output.path, contents: nil)
-        FileManager.default.createFile(atPath: errors.path, contents: nil)
+        guard FileManager.default.createFile(atPath: output.path, contents: nil), FileManager.default.createFile(atPath: errors.path, contents: nil)
+        else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: stem.path]) }
         let process = Process()
         process.executableURL = BulwarkProcess.executable
         process.arguments = ["collect", "--listen", "127.0.0.1:0"] + extra + (database.map { ["--database", $0] } ?? [])
