@@ -2,30 +2,52 @@ extension FlowExportDecoder {
     /// The fields of one data record that a flow needs, read in place: per ``FlowTemplate/Element``, where it starts
     /// in the set's body and its length (-1 when the template lacks it).
     struct RecordFields {
-        let body: BinaryField
+        /// The set's body. Every offset and length below lies within it: the record loop checks the record's extent
+        /// before it sets them, and each read checks again.
+        let body: UnsafeRawBufferPointer
         var offsets: SIMD32<Int32>
         var lengths: SIMD32<Int32>
 
         @inline(__always)
         func bytes(_ element: FlowTemplate.Element) -> (offset: Int, length: Int)? {
             let length = lengths[element.rawValue]
-            return length < 0 ? nil : (Int(offsets[element.rawValue]), Int(length))
+            guard length >= 0 else { return nil }
+            let offset = Int(offsets[element.rawValue])
+            precondition(offset >= 0 && offset + Int(length) <= body.count, "a record field outside its set")
+            return (offset, Int(length))
         }
 
+        /// An unsigned big-endian integer of 1 to 8 bytes (fields may be reduced-size encoded, RFC 7011 §6.2).
         func number(_ element: FlowTemplate.Element) -> UInt64? {
             guard let (offset, length) = bytes(element), length > 0, length <= 8 else { return nil }
-            return body.unsigned(offset, length)
+            switch length {
+            case 8: return UInt64(bigEndian: body.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+            case 4: return UInt64(UInt32(bigEndian: body.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
+            case 2: return UInt64(UInt16(bigEndian: body.loadUnaligned(fromByteOffset: offset, as: UInt16.self)))
+            default:
+                var value: UInt64 = 0
+                for k in 0..<length { value = value << 8 | UInt64(body[offset + k]) }
+                return value
+            }
         }
 
         func address(_ v4: FlowTemplate.Element, _ v6: FlowTemplate.Element) -> HostAddress? {
-            if let (offset, length) = bytes(v4), length == 4 { return HostAddress(ipv4: body.u32(offset)) }
-            if let (offset, length) = bytes(v6), length == 16 { return HostAddress(bytes: body.slice(offset, 16)) }
+            if let (offset, length) = bytes(v4), length == 4 {
+                return HostAddress(ipv4: UInt32(bigEndian: body.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
+            }
+            if let (offset, length) = bytes(v6), length == 16 {
+                return HostAddress(
+                    high: UInt64(bigEndian: body.loadUnaligned(fromByteOffset: offset, as: UInt64.self)),
+                    low: UInt64(bigEndian: body.loadUnaligned(fromByteOffset: offset + 8, as: UInt64.self)))
+            }
             return nil
         }
 
         func mac(_ element: FlowTemplate.Element) -> HardwareAddress? {
             guard let (offset, length) = bytes(element), length == 6 else { return nil }
-            return HardwareAddress(bytes: body.slice(offset, 6))
+            var value: UInt64 = 0
+            for k in 0..<6 { value = value << 8 | UInt64(body[offset + k]) }
+            return HardwareAddress(value: value)
         }
     }
 

@@ -330,46 +330,50 @@ public struct FlowExportDecoder: Sendable {
         let minimum = Swift.max(template.minimumRecordLength, 1)
         let boot = bootTimes[domain]
         let layout = template.layout
-        var at = 0
-        var index = 0
-        while body.count - at >= minimum {
-            var fields = RecordFields(body: body, offsets: .zero, lengths: layout.fixedLengths)
-            if let fixed = layout.fixedOffsets {
-                // Every field has a fixed length, so the record is `minimum` bytes and each element sits at a known place.
-                fields.offsets = fixed &+ SIMD32(repeating: Int32(at))
-                at += minimum
-            } else {
-                for (position, field) in template.fields.enumerated() {
-                    var length = Int(field.length)
-                    if field.length == 0xFFFF {
-                        // RFC 7011 §7: one length byte, or 255 followed by a 2-byte length.
-                        guard body.has(at, 1) else { return malformed(place, index) }
-                        length = Int(body.u8(at))
-                        at += 1
-                        if length == 255 {
-                            guard body.has(at, 2) else { return malformed(place, index) }
-                            length = Int(body.u16(at))
-                            at += 2
+        // The records are read from the set's bytes in place: no reference counting per record.
+        body.bytes.withUnsafeBytes { raw in
+            var at = 0
+            var index = 0
+            while raw.count - at >= minimum {
+                var fields = RecordFields(body: raw, offsets: .zero, lengths: layout.fixedLengths)
+                if let fixed = layout.fixedOffsets {
+                    // Every field has a fixed length, so the record is `minimum` bytes and each element sits at a known place.
+                    fields.offsets = fixed &+ SIMD32(repeating: Int32(at))
+                    at += minimum
+                } else {
+                    for (position, field) in template.fields.enumerated() {
+                        var length = Int(field.length)
+                        if field.length == 0xFFFF {
+                            // RFC 7011 §7: one length byte, or 255 followed by a 2-byte length.
+                            guard body.has(at, 1) else { return malformed(place, index) }
+                            length = Int(body.u8(at))
+                            at += 1
+                            if length == 255 {
+                                guard body.has(at, 2) else { return malformed(place, index) }
+                                length = Int(body.u16(at))
+                                at += 2
+                            }
                         }
+                        guard body.has(at, length) else { return malformed(place, index) }
+                        let element = Int(layout.elementOfField[position])
+                        if element >= 0 {
+                            fields.offsets[element] = Int32(at)
+                            fields.lengths[element] = Int32(length)
+                        }
+                        at += length
                     }
-                    guard body.has(at, length) else { return malformed(place, index) }
-                    let element = Int(layout.elementOfField[position])
-                    if element >= 0 {
-                        fields.offsets[element] = Int32(at)
-                        fields.lengths[element] = Int32(length)
-                    }
-                    at += length
                 }
+                index += 1
+                if template.isOptions {
+                    optionsRecords += 1
+                    continue
+                }
+                records += 1
+                let record = flowRecord(
+                    fields, boot: boot, exportTime: exportTime,
+                    source: .exportRecord(message: place.message, set: place.word, offset: place.offset, index: index))
+                if let record { emit(record) }
             }
-            index += 1
-            if template.isOptions {
-                optionsRecords += 1
-                continue
-            }
-            records += 1
-            let record = flowRecord(
-                fields, boot: boot, exportTime: exportTime, source: .exportRecord(message: place.message, set: place.word, offset: place.offset, index: index))
-            if let record { emit(record) }
         }
     }
 
