@@ -41,24 +41,6 @@ struct BinaryField {
         return value
     }
 
-    /// An unsigned big-endian integer of 1 to 8 bytes (flow export fields may be reduced-size encoded, RFC 7011 §6.2).
-    func unsigned(_ offset: Int, _ length: Int) -> UInt64 {
-        let width = min(length, 8)
-        // One range check for the whole field, then reads without one per byte.
-        precondition(width >= 0 && has(offset, width), "read past the end of a field")
-        return bytes.withUnsafeBytes { raw in
-            switch width {
-            case 8: return UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
-            case 4: return UInt64(UInt32(bigEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
-            case 2: return UInt64(UInt16(bigEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt16.self)))
-            default:
-                var value: UInt64 = 0
-                for k in 0..<width { value = value << 8 | UInt64(raw[offset + k]) }
-                return value
-            }
-        }
-    }
-
     func slice(_ offset: Int, _ length: Int) -> ArraySlice<UInt8> {
         bytes[(bytes.startIndex + offset)..<(bytes.startIndex + offset + length)]
     }

@@ -10,7 +10,8 @@ struct FloodAlertMemory: Sendable {
     }
 
     var figure: Int
-    var target: String
+    /// The destination written out, once an alert needed it.
+    var target: String?
     /// Where the alert lies in the analyzer's list, once it fired.
     var alert: Int?
 }

@@ -325,7 +325,6 @@ extension TrafficAnalyzer {
             let memoryKey = FloodAlertMemory.Key(rule: 2, host: flow.originator, destination: flow.originator)
             if !widenFlood(memoryKey, figure: fanOut, start: start, end: flow.start, evidenceCount: events) {
                 let key = AlertKey(rule: "ddos.fan-out", host: flow.originator, target: "many hosts")
-                floodAlerts[memoryKey, default: FloodAlertMemory(figure: fanOut, target: key.target)].target = key.target
                 let position = raise(
                     rule: key.rule, severity: .medium, title: "Traffic to \(fanOut) hosts in \(Int(settings.floodWindow)) s", host: flow.originator,
                     target: key.target, start: start, end: flow.start,
@@ -340,7 +339,7 @@ extension TrafficAnalyzer {
     /// that alert in place and returns `true`. `false` when the alert has to be raised in full.
     private mutating func widenFlood(_ key: FloodAlertMemory.Key, figure: Int, start: Double, end: Double, evidenceCount: Int? = nil) -> Bool {
         guard let known = floodAlerts[key] else {
-            floodAlerts[key] = FloodAlertMemory(figure: figure, target: "")
+            floodAlerts[key] = FloodAlertMemory(figure: figure)
             return false
         }
         floodAlerts[key]?.figure = figure
@@ -350,9 +349,9 @@ extension TrafficAnalyzer {
 
     /// A flood alert's target, its destination written out once.
     private mutating func floodTarget(_ key: FloodAlertMemory.Key) -> String {
-        if let target = floodAlerts[key]?.target, !target.isEmpty { return target }
+        if let target = floodAlerts[key]?.target { return target }
         let target = key.destination.description
-        floodAlerts[key, default: FloodAlertMemory(figure: 0, target: target)].target = target
+        floodAlerts[key]?.target = target
         return target
     }
 

@@ -137,9 +137,6 @@ public struct TrafficAnalyzer: Sendable {
         return alert
     }
 
-    /// The place in ``alertList`` of the alert for this rule, host and target, if it fired.
-    func alertPosition(_ key: AlertKey) -> Int? { alertIndex[key] }
-
     /// Raises an alert, or widens the existing one for the same rule, host and target; its place in ``alertList``.
     @discardableResult
     mutating func raise(
@@ -176,15 +173,9 @@ public struct TrafficAnalyzer: Sendable {
         alertIndex[key].map { alertList[$0].evidence.count < NetworkAlert.evidenceLimit } ?? true
     }
 
-    /// Widens an alert that fired before and holds all the evidence it keeps, when the rule's figures (and so its
-    /// reason) have not changed: what ``raise(rule:severity:title:host:target:start:end:reason:evidence:evidenceCount:)``
-    /// would do then, without making its text again. `false` when the alert has to be raised in full.
-    mutating func widen(_ key: AlertKey, start: Double, end: Double, evidenceCount: Int) -> Bool {
-        guard let index = alertIndex[key] else { return false }
-        return widen(at: index, start: start, end: end, evidenceCount: evidenceCount)
-    }
-
-    /// ``widen(_:start:end:evidenceCount:)`` for the alert at a known place in ``alertList``, with no look-up.
+    /// Widens the alert at `index` in ``alertList`` when it holds all the evidence it keeps: its window and count grow
+    /// as ``raise(rule:severity:title:host:target:start:end:reason:evidence:evidenceCount:)`` would grow them, and no
+    /// text is made (a rule whose figures changed records its reason apart). `false` when it has to be raised in full.
     mutating func widen(at index: Int, start: Double, end: Double, evidenceCount: Int) -> Bool {
         guard alertList[index].evidence.count >= NetworkAlert.evidenceLimit else { return false }
         alertList[index].windowStart = Swift.min(alertList[index].windowStart, start)
