@@ -1,5 +1,10 @@
 import BulwarkNetwork
+import Foundation
 import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 @Suite struct FlowCollectorTests {
     let exporter = HostAddress("192.0.2.1")!
@@ -36,6 +41,51 @@ import Testing
         #expect(await iterator.next() == nil)
         #expect(queue.waiting == 0 && queue.drops == 4)
     }
+
+    #if os(Linux)
+    /// Datagrams sent to a listener before it reads anything overflow a small kernel buffer. What the kernel dropped is
+    /// counted with the queue's own drops, so nothing is lost without a count, and what it kept reaches the consumer.
+    @Test func datagramsTheKernelDroppedAreCountedAsDrops() async throws {
+        let listener = try UDPDatagramListener(address: "127.0.0.1:0", receiveBuffer: 4_096, coalescing: 0)
+        let sent = 300
+        let payload = [UInt8](repeating: 0xAB, count: 1_000)
+        let sender = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        #expect(sender >= 0)
+        defer { close(sender) }
+        var target = sockaddr_in()
+        target.sin_family = sa_family_t(AF_INET)
+        target.sin_port = listener.port.bigEndian
+        target.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        for index in 0..<sent {
+            var datagram = payload
+            datagram[0] = UInt8(index & 0xFF)
+            let written = withUnsafePointer(to: &target) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(sender, datagram, datagram.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            #expect(written == datagram.count)
+        }
+        let queue = DatagramQueue(capacity: 1_000)
+        let reported = Reported()
+        listener.start(into: queue) { reported.add($0) }
+        listener.stop()
+        var received = 0
+        for await batch in queue.batches {
+            received += batch.count
+            #expect(batch.allSatisfy { $0.bytes.count == payload.count && $0.exporter == HostAddress("127.0.0.1")! })
+        }
+        #expect(received > 0, "what the buffer held is delivered")
+        #expect(queue.drops > 0, "a 4 KiB buffer cannot hold 300 KB")
+        #expect(received + queue.drops == sent, "every datagram is either delivered or counted as dropped")
+        #expect(reported.total == queue.drops, "the drop callback hears of the kernel's drops too")
+    }
+
+    final class Reported: @unchecked Sendable {
+        private let lock = NSLock()
+        private var sum = 0
+        func add(_ count: Int) { lock.withLock { sum += count } }
+        var total: Int { lock.withLock { sum } }
+    }
+    #endif
 
     /// Twelve SYNs to port 23 of twelve hosts, split over two export messages with a lost message between them.
     @Test func countsRecordsPacketsBytesAndGapsAndReportsEachAlertOnce() {

@@ -89,7 +89,17 @@ public final class DatagramQueue: @unchecked Sendable {
 
     private func taken(_ count: Int) { lock.withLock { counts.waiting -= count } }
 
-    /// Datagrams refused because the queue was full (or already finished).
+    /// Counts datagrams lost before they reached the queue (the kernel dropped them from a full receive buffer), so
+    /// that ``drops`` tells every datagram the consumer never saw.
+    public func countDropped(_ count: Int) {
+        guard count > 0 else { return }
+        lock.withLock {
+            counts.offered += count
+            counts.dropped += count
+        }
+    }
+
+    /// Datagrams lost: refused because the queue was full (or already finished), or counted by ``countDropped(_:)``.
     public var drops: Int { lock.withLock { counts.dropped } }
     /// Datagrams offered, accepted or not.
     public var offered: Int { lock.withLock { counts.offered } }

@@ -17,7 +17,7 @@ public struct CollectorMetrics: Sendable {
         flows = counter("flows", "Flows handed to the detection rules.")
         packets = counter("packets", "Packets reported by the decoded flows.")
         bytes = counter("bytes", "Bytes reported by the decoded flows.")
-        drops = counter("drops", "Datagrams dropped because the decoder fell behind (queue full).")
+        drops = counter("drops", "Datagrams dropped because the decoder fell behind (queue full, or the kernel's receive buffer full).")
         templateErrors = counter("template_errors", "Malformed, missing or expired templates.")
         sequenceGaps = counter("sequence_gaps", "Gaps in exporter sequence numbers.")
         badInput = counter("bad_input", "Bad input of every kind, including template errors and sequence problems.")
@@ -38,7 +38,7 @@ public struct CollectorMetrics: Sendable {
         if alertsRaised > 0 { alerts.increment(by: Int64(alertsRaised)) }
     }
 
-    func recordDrop() { drops.increment() }
+    func recordDrops(_ count: Int) { drops.increment(by: Int64(count)) }
 
     /// The exposition text (Prometheus text format 0.0.4).
     public var text: String {

@@ -40,7 +40,7 @@ public final class FlowCollectorService: Service {
 
     public func run() async throws {
         let metrics = self.metrics
-        listener.start(into: queue) { metrics.recordDrop() }
+        listener.start(into: queue) { metrics.recordDrops($0) }
         try await withGracefulShutdownHandler {
             try await consume()
         } onGracefulShutdown: { [listener] in
