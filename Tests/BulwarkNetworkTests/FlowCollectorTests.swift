@@ -65,7 +65,7 @@ import Glibc
             #expect(written == datagram.count)
         }
         let queue = DatagramQueue(capacity: 1_000)
-        let reported = Reported()
+        let reported = Tally()
         listener.start(into: queue) { reported.add($0) }
         listener.stop()
         var received = 0
@@ -79,7 +79,42 @@ import Glibc
         #expect(reported.total == queue.drops, "the drop callback hears of the kernel's drops too")
     }
 
-    final class Reported: @unchecked Sendable {
+    /// An exporter that never pauses must not keep the listener from stopping.
+    @Test func stopsWhileDatagramsKeepComing() async throws {
+        let listener = try UDPDatagramListener(address: "127.0.0.1:0")
+        let finished = Tally()
+        let gaveUp = Tally()
+        let sender = Thread {
+            let descriptor = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+            defer { close(descriptor) }
+            var target = sockaddr_in()
+            target.sin_family = sa_family_t(AF_INET)
+            target.sin_port = listener.port.bigEndian
+            target.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+            let datagram = [UInt8](repeating: 7, count: 200)
+            let started = Date()
+            // Until the test has its answer, or 10 s at most.
+            while finished.total == 0 {
+                guard Date().timeIntervalSince(started) < 10 else { return gaveUp.add(1) }
+                _ = withUnsafePointer(to: &target) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(descriptor, datagram, datagram.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                }
+            }
+        }
+        sender.start()
+        defer { finished.add(1) }
+        let queue = DatagramQueue(capacity: 100_000)
+        listener.start(into: queue)
+        var received = 0
+        for await batch in queue.batches {
+            received += batch.count
+            if received >= 100 { listener.stop() }
+        }
+        #expect(received >= 100)
+        #expect(gaveUp.total == 0, "the queue finished while the exporter was still sending")
+    }
+
+    final class Tally: @unchecked Sendable {
         private let lock = NSLock()
         private var sum = 0
         func add(_ count: Int) { lock.withLock { sum += count } }

@@ -46,7 +46,7 @@ public final class UDPDatagramListener: @unchecked Sendable {
     /// By default it is the time a quarter of the granted buffer takes to fill at 100 MB/s of exports, between 0.1 and
     /// 2 ms: long enough to take a burst at once, short enough that a busy exporter does not overflow the buffer. Flow
     /// records are minutes old when exported, so the delay costs nothing a rule could notice; 0 hands over each
-    /// datagram as it comes.
+    /// datagram as it comes, and at most a second is taken.
     public init(address: String, receiveBuffer: Int = 8 << 20, coalescing: Int? = nil) throws(CollectorError) {
         guard let (host, port) = Self.split(address) else { throw .badAddress(address) }
         var storage = sockaddr_storage()
@@ -104,7 +104,7 @@ public final class UDPDatagramListener: @unchecked Sendable {
         descriptor = fd
         self.port = actualPort
         receiveBufferBytes = Int(granted)
-        coalescingMicroseconds = Swift.max(0, coalescing ?? Swift.min(2_000, Swift.max(100, Int(granted) / 400)))
+        coalescingMicroseconds = Swift.min(1_000_000, Swift.max(0, coalescing ?? Swift.min(2_000, Swift.max(100, Int(granted) / 400))))
         boundAddress = host.contains(":") ? "[\(host)]:\(actualPort)" : "\(host):\(actualPort)"
     }
 
@@ -170,6 +170,8 @@ public final class UDPDatagramListener: @unchecked Sendable {
             if coalescing > 0, !isStopping { usleep(coalescing) }
             guard takeReady() else { break reading }
             handOver()
+            // Under steady traffic the wait above never comes back empty, so a stop is looked for here too.
+            if isStopping { break reading }
         }
         // What the kernel received before the stop still goes to the consumer.
         _ = takeReady()
