@@ -103,6 +103,8 @@ public final class DatagramQueue: @unchecked Sendable {
     public var drops: Int { lock.withLock { counts.dropped } }
     /// Datagrams offered, accepted or not.
     public var offered: Int { lock.withLock { counts.offered } }
+    /// Whether ``finish()`` was called: nothing more will be queued.
+    public var isFinished: Bool { lock.withLock { counts.finished } }
     /// Datagrams queued and not yet taken by the consumer.
     public var waiting: Int { lock.withLock { counts.waiting } }
 }
