@@ -35,7 +35,6 @@ public final class UDPDatagramListener: @unchecked Sendable {
     public let receiveBufferBytes: Int
     /// How long, in microseconds, the listener lets datagrams gather in the kernel after the first of a batch.
     public let coalescingMicroseconds: Int
-    private var coalescing: UInt32 { UInt32(coalescingMicroseconds) }
     private let descriptor: Int32
     private let lock = NSLock()
     private var stopRequested = false
@@ -167,7 +166,7 @@ public final class UDPDatagramListener: @unchecked Sendable {
             // Then lets the exporters' next datagrams gather in the kernel's buffer for a moment and takes them all:
             // the consumer is woken once for the batch, and this thread once an interval rather than once a datagram.
             // On one core those wake-ups interrupt the decoder and cost more than decoding a datagram does.
-            if coalescing > 0, !isStopping { usleep(coalescing) }
+            if coalescingMicroseconds > 0, !isStopping { usleep(useconds_t(coalescingMicroseconds)) }
             guard takeReady() else { break reading }
             handOver()
             // Under steady traffic the wait above never comes back empty, so a stop is looked for here too.
@@ -210,8 +209,8 @@ public final class UDPDatagramListener: @unchecked Sendable {
 
 /// Reads datagrams from a bound UDP socket, with their sender's address, and on Linux the kernel's count of datagrams
 /// it dropped because the socket's receive buffer was full (`SO_MEMINFO`).
-// @unchecked Sendable: used by the listener's one thread only.
-final class SocketReader: @unchecked Sendable {
+/// Used by the listener's one thread only.
+final class SocketReader {
     enum Read {
         case datagram(DatagramQueue.Datagram)
         /// Nothing was ready (or the receive timeout passed).
@@ -223,6 +222,8 @@ final class SocketReader: @unchecked Sendable {
     let descriptor: Int32
     private let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_536, alignment: 8)
     private var source = sockaddr_storage()
+    /// The socket's memory figures (`SK_MEMINFO_VARS` of them), read into the same place each time.
+    private var memoryFigures = [UInt32](repeating: 0, count: 9)
     /// The kernel's drop count when last taken by ``takeKernelDrops()`` (it wraps at 2^32).
     private var takenDrops: UInt32 = 0
 
@@ -255,11 +256,10 @@ final class SocketReader: @unchecked Sendable {
         // SO_MEMINFO (<asm-generic/socket.h>) fills the socket's memory figures; SK_MEMINFO_DROPS, the ninth, counts
         // datagrams dropped for want of buffer space.
         let memoryInformation: Int32 = 55
-        var figures = [UInt32](repeating: 0, count: 9)
-        var length = socklen_t(figures.count * MemoryLayout<UInt32>.size)
-        guard getsockopt(descriptor, SOL_SOCKET, memoryInformation, &figures, &length) == 0, length >= 36 else { return 0 }
-        let lost = figures[8] &- takenDrops
-        takenDrops = figures[8]
+        var length = socklen_t(memoryFigures.count * MemoryLayout<UInt32>.size)
+        guard getsockopt(descriptor, SOL_SOCKET, memoryInformation, &memoryFigures, &length) == 0, length >= 36 else { return 0 }
+        let lost = memoryFigures[8] &- takenDrops
+        takenDrops = memoryFigures[8]
         return Int(lost)
         #else
         return 0
