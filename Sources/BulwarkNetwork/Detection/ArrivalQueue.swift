@@ -17,6 +17,11 @@ struct ArrivalQueue<Element: Sendable>: Sendable {
     /// Oldest first.
     var elements: [Element] { (0..<count).compactMap { slots[(head + $0) & (slots.count - 1)] } }
 
+    /// Every element, oldest first, read in place.
+    func forEach(_ body: (Element) -> Void) {
+        for offset in 0..<count { body(slots[(head + offset) & (slots.count - 1)]!) }
+    }
+
     mutating func append(_ element: Element) {
         if count == slots.count { grow() }
         slots[(head + count) & (slots.count - 1)] = element

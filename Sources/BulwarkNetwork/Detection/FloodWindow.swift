@@ -25,7 +25,8 @@ struct FloodWindow: Sendable {
         var port: UInt16
         var transport: UInt8
         var failed: Bool
-        var flow: SharedFlow
+        /// The flow, held in the analyzer's store while the event is in the window.
+        var flow: EvidenceStore.Reference
 
         var isFailedTCP: Bool { transport == 6 && failed }
     }
@@ -73,24 +74,27 @@ struct FloodWindow: Sendable {
     }
 
     /// Drops what arrived before the first flow that started within the window (all of it when none did) and the oldest
-    /// past `limit`, then adds a flow; the figures the rules read.
-    mutating func add(_ event: Event, horizon: Double, limit: Int) -> Figures {
+    /// past `limit`, then adds a flow; the figures the rules read. The window holds the flows of its events in `store`
+    /// and gives each back as its event leaves.
+    mutating func add(_ event: Event, horizon: Double, limit: Int, store: inout EvidenceStore) -> Figures {
         // What leaves the window leaves first (the flow being added never would), so the flow's destination is counted
         // and read in one access.
         if newest < horizon {
             // Every flow of the window started before it: the device was quiet, and all go at once.
             if !events.isEmpty || !destinations.isEmpty {
+                giveBack(to: &store)
                 events.removeAll(keepingCapacity: true)
                 destinations.removeAll(keepingCapacity: true)
                 portEvents.removeAll(keepingCapacity: true)
                 liveDestinations = 0
             }
         } else {
-            while let first = events.first(\.time), first < horizon { dropOldest() }
+            while let first = events.first(\.time), first < horizon { dropOldest(store: &store) }
         }
-        while events.count >= limit { dropOldest() }
+        while events.count >= limit { dropOldest(store: &store) }
         if destinations.count > 2 * liveDestinations + 64 { releaseEmptyEntries() }
         events.append(event)
+        store.hold(event.flow)
         newest = events.count == 1 ? event.time : Swift.max(newest, event.time)
         let firstOnPort = portEvents[Port(destination: event.destination, port: event.port), default: 0].addOne()
         var figures = Figures(destinations: 0, events: events.count, firstTime: events.first(\.time))
@@ -101,8 +105,14 @@ struct FloodWindow: Sendable {
         return figures
     }
 
-    private mutating func dropOldest() {
+    /// Gives back the flows of every event in the window: when it empties, or is dropped whole.
+    func giveBack(to store: inout EvidenceStore) {
+        events.forEach { store.release($0.flow) }
+    }
+
+    private mutating func dropOldest(store: inout EvidenceStore) {
         let event = events.removeFirst()
+        store.release(event.flow)
         let lastOnPort = portEvents[Port(destination: event.destination, port: event.port)]?.subtractOne() ?? false
         if destinations[event.destination]?.uncount(event, lastOnPort: lastOnPort) == 0 { liveDestinations -= 1 }
     }

@@ -21,8 +21,9 @@ struct ScanState: Sendable {
         struct Entry: Sendable {
             var time: Double
             var succeeded: Bool
-            /// The first attempt's flow, kept only when it failed (only failures are evidence).
-            var flow: SharedFlow?
+            /// The first attempt's flow, held in the analyzer's store while the target failed (only failures are
+            /// evidence).
+            var flow: EvidenceStore.Reference?
         }
 
         private(set) var targets = StateTable<Target, Entry>()
@@ -57,11 +58,13 @@ struct ScanState: Sendable {
             var alert: Int?
         }
 
-        /// Adds an attempt; for a failed one that brings the failures to `minimumFailures`, the judgement.
+        /// Adds an attempt; for a failed one that brings the failures to `minimumFailures`, the judgement. The flows of
+        /// failed targets are held in `store` and given back when the target leaves or succeeds.
         mutating func add(
-            _ target: Target, time: Double, failed: Bool, flow: SharedFlow, window: Double, minimumFailures: Int, label makeLabel: () -> String
+            _ target: Target, time: Double, failed: Bool, flow: EvidenceStore.Reference, store: inout EvidenceStore, window: Double,
+            minimumFailures: Int, label makeLabel: () -> String
         ) -> Judgement? {
-            add(target, time: time, failed: failed, flow: flow, window: window)
+            add(target, time: time, failed: failed, flow: flow, store: &store, window: window)
             // Nothing changed since the last judgement (a known target tried again): it would say the same again.
             guard failed, failures >= minimumFailures, changedSinceJudged else { return nil }
             changedSinceJudged = false
@@ -83,11 +86,17 @@ struct ScanState: Sendable {
             return p
         }
 
-        private mutating func add(_ target: Target, time: Double, failed: Bool, flow: SharedFlow, window: Double) {
+        /// Gives back the flows of every target: when the attempts are dropped whole.
+        func giveBack(to store: inout EvidenceStore) {
+            targets.forEachValue { if let flow = $0.flow { store.release(flow) } }
+        }
+
+        private mutating func add(_ target: Target, time: Double, failed: Bool, flow: EvidenceStore.Reference, store: inout EvidenceStore, window: Double) {
             // Targets first tried longer than the window ago are forgotten first, so trying one again later is a new
             // first attempt. When even the latest is that old, all go at once (a device's next burst after a quiet spell).
             if time - latest > window {
                 if !targets.isEmpty {
+                    giveBack(to: &store)
                     targets.removeAll(keepingCapacity: true)
                     expiry.removeAll(keepingCapacity: true)
                     failures = 0
@@ -97,20 +106,27 @@ struct ScanState: Sendable {
             } else {
                 while let top = expiry.top, time - top.time > window {
                     expiry.pop()
-                    if let removed = targets.removeValue(forKey: top.key), !removed.succeeded { failures -= 1 }
+                    if let removed = targets.removeValue(forKey: top.key) {
+                        if let kept = removed.flow { store.release(kept) }
+                        if !removed.succeeded { failures -= 1 }
+                    }
                     changedSinceJudged = true
                 }
             }
             if let known = targets[target] {
                 if !known.succeeded, !failed {
-                    targets[target]?.succeeded = true
+                    targets[target] = Entry(time: known.time, succeeded: true, flow: nil)
+                    if let kept = known.flow { store.release(kept) }
                     failures -= 1
                     changedSinceJudged = true
                 }
             } else {
                 targets[target] = Entry(time: time, succeeded: !failed, flow: failed ? flow : nil)
                 expiry.push(time, target)
-                if failed { failures += 1 }
+                if failed {
+                    store.hold(flow)
+                    failures += 1
+                }
                 latest = Swift.max(latest, time)
                 changedSinceJudged = true
             }

@@ -164,6 +164,19 @@ struct StateTable<Key: StateKey, Value>: Sendable where Value: Sendable {
     }
 
     var keys: [Key] { keySlots.compactMap { $0 } }
+
+    /// Every value, read in its slot (no array of them is made).
+    func forEachValue(_ body: (Value) -> Void) {
+        var left = count
+        var index = 0
+        while left > 0 {
+            if let value = valueSlots[index] {
+                body(value)
+                left -= 1
+            }
+            index += 1
+        }
+    }
     var values: [Value] { valueSlots.compactMap { $0 } }
 
     mutating func removeAll() {
@@ -177,10 +190,16 @@ struct StateTable<Key: StateKey, Value>: Sendable where Value: Sendable {
     /// 1,024 slots is released all the same).
     mutating func removeAll(keepingCapacity: Bool) {
         guard keepingCapacity, keySlots.count <= 1024 else { return removeAll() }
-        guard count > 0 else { return }
-        for index in keySlots.indices where keySlots[index] != nil {
-            keySlots[index] = nil
-            valueSlots[index] = nil
+        var left = count
+        // Stops at the last entry: a table that once grew may hold a few entries in many slots.
+        var index = 0
+        while left > 0 {
+            if keySlots[index] != nil {
+                keySlots[index] = nil
+                valueSlots[index] = nil
+                left -= 1
+            }
+            index += 1
         }
         count = 0
     }
@@ -202,11 +221,12 @@ struct StateTable<Key: StateKey, Value>: Sendable where Value: Sendable {
 }
 
 extension StateTable {
-    /// Keeps a table within `limit` entries by dropping an arbitrary one before `key` is added; 1 when it dropped one.
-    mutating func bound(adding key: Key, limit: Int) -> Int {
+    /// Keeps a table within `limit` entries by dropping an arbitrary one before `key` is added, handed to `dropping`;
+    /// 1 when it dropped one.
+    mutating func bound(adding key: Key, limit: Int, dropping: (Value) -> Void = { _ in }) -> Int {
         // The count first: below the limit, as nearly always, no lookup is needed.
-        guard count >= limit, self[key] == nil, let victim = anyKey else { return 0 }
-        removeValue(forKey: victim)
+        guard count >= limit, self[key] == nil, let victim = anyKey, let value = removeValue(forKey: victim) else { return 0 }
+        dropping(value)
         return 1
     }
 }

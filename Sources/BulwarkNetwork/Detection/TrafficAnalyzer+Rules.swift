@@ -164,19 +164,19 @@ extension TrafficAnalyzer {
 
     // MARK: Scans
 
-    mutating func checkScans(_ flow: FlowRecord, shared: SharedFlow) {
+    mutating func checkScans(_ flow: FlowRecord, kept: EvidenceStore.Reference) {
         guard flow.transport == 6 || flow.transport == 17, let failed = Self.failed(flow), !flow.responder.isMulticastOrBroadcast else { return }
         let window = settings.scanWindow
         let minimum = settings.scanMinimumFailures
         let hKey = ScanState.HorizontalKey(source: flow.originator, port: flow.responderPort, transport: flow.transport)
-        stateEvicted += Self.bound(&scans.horizontal, adding: hKey, limit: settings.trackedHosts)
+        stateEvicted += scans.horizontal.bound(adding: hKey, limit: settings.trackedHosts) { $0.giveBack(to: &keptFlows) }
         let horizontal = scans.horizontal[hKey, default: .init()].add(
-            flow.responder, time: flow.start, failed: failed, flow: shared, window: window, minimumFailures: minimum
+            flow.responder, time: flow.start, failed: failed, flow: kept, store: &keptFlows, window: window, minimumFailures: minimum
         ) { "port \(flow.responderPort)/\(flow.transportName)" }
         let vKey = ScanState.VerticalKey(source: flow.originator, destination: flow.responder)
-        stateEvicted += Self.bound(&scans.vertical, adding: vKey, limit: settings.trackedHosts)
+        stateEvicted += scans.vertical.bound(adding: vKey, limit: settings.trackedHosts) { $0.giveBack(to: &keptFlows) }
         let vertical = scans.vertical[vKey, default: .init()].add(
-            flow.responderPort, time: flow.start, failed: failed, flow: shared, window: window, minimumFailures: minimum
+            flow.responderPort, time: flow.start, failed: failed, flow: kept, store: &keptFlows, window: window, minimumFailures: minimum
         ) { flow.responder.description }
         if let horizontal { judgeScan(horizontal, rule: "scan.horizontal", host: flow.originator, unit: "hosts", table: \.scans.horizontal, key: hKey) }
         if let vertical { judgeScan(vertical, rule: "scan.vertical", host: flow.originator, unit: "ports", table: \.scans.vertical, key: vKey) }
@@ -198,7 +198,7 @@ extension TrafficAnalyzer {
         let key = AlertKey(rule: rule, host: host, target: target)
         var evidence: [String] = []
         if wantsEvidence(key), let attempts = self[keyPath: table][attemptsKey] {
-            evidence = attempts.targets.values.filter { !$0.succeeded }.sorted { $0.time < $1.time }.compactMap(\.flow?.record.summary)
+            evidence = attempts.targets.values.filter { !$0.succeeded }.sorted { $0.time < $1.time }.compactMap { $0.flow.map { keptFlows[$0].summary } }
         }
         let kind = rule == "scan.horizontal" ? "Horizontal scan of \(target)" : "Vertical scan of \(target)"
         let rate = settings.benignFailureRate
@@ -281,15 +281,16 @@ extension TrafficAnalyzer {
 
     // MARK: DDoS participation
 
-    mutating func checkFloods(_ flow: FlowRecord, shared: SharedFlow) {
-        stateEvicted += Self.bound(&floods, adding: flow.originator, limit: settings.trackedHosts)
+    mutating func checkFloods(_ flow: FlowRecord, kept: EvidenceStore.Reference) {
+        stateEvicted += floods.bound(adding: flow.originator, limit: settings.trackedHosts) { $0.giveBack(to: &keptFlows) }
         let failed = Self.failed(flow) ?? false
-        let event = FloodWindow.Event(time: flow.start, destination: flow.responder, port: flow.responderPort, transport: flow.transport, failed: failed, flow: shared)
-        let figures = floods[flow.originator, default: FloodWindow()].add(event, horizon: flow.start - settings.floodWindow, limit: 20_000)
+        let event = FloodWindow.Event(time: flow.start, destination: flow.responder, port: flow.responderPort, transport: flow.transport, failed: failed, flow: kept)
+        let figures = floods[flow.originator, default: FloodWindow()].add(
+            event, horizon: flow.start - settings.floodWindow, limit: 20_000, store: &keptFlows)
         // The window's flows are read only for the evidence of an alert that still takes some.
         func evidence(_ key: AlertKey, _ include: (FloodWindow.Event) -> Bool) -> [String] {
             guard wantsEvidence(key), let window = floods[flow.originator] else { return [] }
-            return window.events.elements.filter(include).map(\.flow.record.summary)
+            return window.events.elements.filter(include).map { keptFlows[$0.flow].summary }
         }
         if flow.transport == 6, figures.failedTCP >= settings.synFloodAttempts, figures.ports <= 2 {
             let count = figures.failedTCP

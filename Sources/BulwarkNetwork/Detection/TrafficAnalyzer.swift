@@ -21,13 +21,6 @@ public struct DNSObservation: Sendable, Hashable {
     }
 }
 
-/// A flow that several rule windows keep as evidence, held once: a window stores a reference, not the whole record.
-final class SharedFlow: Sendable {
-    let record: FlowRecord
-
-    init(_ record: FlowRecord) { self.record = record }
-}
-
 /// Runs every detection rule over a stream of flows and DNS lookups and gathers their alerts.
 ///
 /// Rule state is per host and bounded (``DetectionSettings/trackedHosts``); windows slide with the traffic's own
@@ -70,6 +63,8 @@ public struct TrafficAnalyzer: Sendable {
     var volumes = StateTable<HostAddress, VolumeHistory>()
     var destinations = StateTable<HostAddress, DestinationMemory>()
     var macs = StateTable<HostAddress, HardwareAddress>()
+    /// The flows the scan and flood windows keep as evidence.
+    var keptFlows = EvidenceStore()
 
     public init(settings: DetectionSettings = DetectionSettings(), devices: DeviceDirectory = DeviceDirectory(), indicators: IndicatorSet = IndicatorSet()) {
         self.settings = settings
@@ -82,14 +77,15 @@ public struct TrafficAnalyzer: Sendable {
         flows += 1
         if let mac = flow.originatorMAC, macs.count < settings.trackedHosts || macs[flow.originator] != nil { macs[flow.originator] = mac }
         // One copy of the flow for every window that keeps it as evidence.
-        let shared = SharedFlow(flow)
-        checkScans(flow, shared: shared)
+        let kept = keptFlows.store(flow)
+        checkScans(flow, kept: kept)
         checkBruteForce(flow)
         recordBeacon(flow)
-        checkFloods(flow, shared: shared)
+        checkFloods(flow, kept: kept)
         checkVolume(flow)
         checkNewDestination(flow)
         checkIndicators(flow)
+        keptFlows.releaseIfUnheld(kept)
     }
 
     /// Feeds one DNS question or answer to the DNS rules and the domain indicators.
