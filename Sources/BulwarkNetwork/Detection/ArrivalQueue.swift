@@ -17,6 +17,18 @@ struct ArrivalQueue<Element: Sendable>: Sendable {
     /// Oldest first.
     var elements: [Element] { (0..<count).compactMap { slots[(head + $0) & (slots.count - 1)] } }
 
+    /// The element `offset` places behind the oldest, read or changed in place.
+    subscript(offset offset: Int) -> Element {
+        get {
+            precondition(offset >= 0 && offset < count, "no element \(offset) in a queue of \(count)")
+            return slots[(head + offset) & (slots.count - 1)]!
+        }
+        _modify {
+            precondition(offset >= 0 && offset < count, "no element \(offset) in a queue of \(count)")
+            yield &slots[(head + offset) & (slots.count - 1)]!
+        }
+    }
+
     /// Every element, oldest first, read in place.
     func forEach(_ body: (Element) -> Void) {
         for offset in 0..<count { body(slots[(head + offset) & (slots.count - 1)]!) }

@@ -27,17 +27,36 @@ struct FloodWindow: Sendable {
         var failed: Bool
         /// The flow, held in the analyzer's store while the event is in the window.
         var flow: EvidenceStore.Reference
+        /// The number (see ``Chain``) of the next event of the same kind to the same destination, once one came.
+        var nextOfKind = -1
+
+        init(time: Double, destination: HostAddress, port: UInt16, transport: UInt8, failed: Bool, flow: EvidenceStore.Reference) {
+            self.time = time
+            self.destination = destination
+            self.port = port
+            self.transport = transport
+            self.failed = failed
+            self.flow = flow
+        }
 
         var isFailedTCP: Bool { transport == 6 && failed }
+    }
+
+    /// One destination's events of one kind (failed TCP attempts, or UDP flows), linked through the window's events in
+    /// arrival order. Events are numbered as they arrive, the window's oldest being `oldestNumber`; the kind's oldest is
+    /// also the first of them to leave, so the next one's start is known without keeping the starts apart.
+    struct Chain: Sendable {
+        var count = 0
+        var first = 0
+        var last = 0
     }
 
     struct Destination: Sendable {
         var events = 0
         /// Distinct ports among the events.
         var ports = 0
-        /// Start times of the failed TCP attempts and of the UDP flows, in arrival order.
-        var failedTCP = ArrivalQueue<Double>()
-        var udp = ArrivalQueue<Double>()
+        var failedTCP = Chain()
+        var udp = Chain()
     }
 
     /// A destination's port, for counting events per port across all destinations in one table.
@@ -50,8 +69,10 @@ struct FloodWindow: Sendable {
 
     /// The flows of the window in arrival order.
     private(set) var events = ArrivalQueue<Event>()
-    /// Counts per destination. A destination whose events all left keeps its entry (at zero, its queues kept for when
-    /// it comes back) until such entries outnumber the live ones; `liveDestinations` counts those with events.
+    /// The number of the window's oldest event: events are numbered from 0 as they arrive, until the window empties.
+    private var oldestNumber = 0
+    /// Counts per destination. A destination whose events all left keeps its entry (at zero) until such entries
+    /// outnumber the live ones; `liveDestinations` counts those with events.
     private(set) var destinations = StateTable<HostAddress, Destination>()
     private var liveDestinations = 0
     /// Events per destination and port; entries at zero are kept and cleared the same way.
@@ -84,6 +105,7 @@ struct FloodWindow: Sendable {
             if !events.isEmpty || !destinations.isEmpty {
                 giveBack(to: &store)
                 events.removeAll(keepingCapacity: true)
+                oldestNumber = 0
                 destinations.removeAll(keepingCapacity: true)
                 portEvents.removeAll(keepingCapacity: true)
                 liveDestinations = 0
@@ -93,12 +115,15 @@ struct FloodWindow: Sendable {
         }
         while events.count >= limit { dropOldest(store: &store) }
         if destinations.count > 2 * liveDestinations + 64 { releaseEmptyEntries() }
+        let number = oldestNumber + events.count
         events.append(event)
         store.hold(event.flow)
         newest = events.count == 1 ? event.time : Swift.max(newest, event.time)
         let firstOnPort = portEvents[Port(destination: event.destination, port: event.port), default: 0].addOne()
         var figures = Figures(destinations: 0, events: events.count, firstTime: events.first(\.time))
-        if destinations[event.destination, default: Destination()].count(event, firstOnPort: firstOnPort, reportingInto: &figures) {
+        if destinations[event.destination, default: Destination()].count(
+            event, number: number, firstOnPort: firstOnPort, events: &events, oldestNumber: oldestNumber, reportingInto: &figures)
+        {
             liveDestinations += 1
         }
         figures.destinations = liveDestinations
@@ -112,6 +137,7 @@ struct FloodWindow: Sendable {
 
     private mutating func dropOldest(store: inout EvidenceStore) {
         let event = events.removeFirst()
+        oldestNumber += 1
         store.release(event.flow)
         let lastOnPort = portEvents[Port(destination: event.destination, port: event.port)]?.subtractOne() ?? false
         if destinations[event.destination]?.uncount(event, lastOnPort: lastOnPort) == 0 { liveDestinations -= 1 }
@@ -130,23 +156,47 @@ extension FloodWindow.Destination {
     fileprivate mutating func uncount(_ event: FloodWindow.Event, lastOnPort: Bool) -> Int {
         events -= 1
         if lastOnPort { ports -= 1 }
-        if event.isFailedTCP { failedTCP.removeFirst() }
-        if event.transport == 17 { udp.removeFirst() }
+        if event.isFailedTCP { failedTCP.removeFirst(next: event.nextOfKind) }
+        if event.transport == 17 { udp.removeFirst(next: event.nextOfKind) }
         return events
     }
 
-    /// Counts an event, then writes this destination's counts into `figures`; `true` when it had no events before.
-    fileprivate mutating func count(_ event: FloodWindow.Event, firstOnPort: Bool, reportingInto figures: inout FloodWindow.Figures) -> Bool {
+    /// Counts event `number`, linking it behind the last of its kind in `events`, then writes this destination's
+    /// counts into `figures`; `true` when it had no events before.
+    fileprivate mutating func count(
+        _ event: FloodWindow.Event, number: Int, firstOnPort: Bool, events window: inout ArrivalQueue<FloodWindow.Event>, oldestNumber: Int,
+        reportingInto figures: inout FloodWindow.Figures
+    ) -> Bool {
         events += 1
         if firstOnPort { ports += 1 }
-        if event.isFailedTCP { failedTCP.append(event.time) }
-        if event.transport == 17 { udp.append(event.time) }
+        if event.isFailedTCP { failedTCP.append(number, in: &window, oldestNumber: oldestNumber) }
+        if event.transport == 17 { udp.append(number, in: &window, oldestNumber: oldestNumber) }
         figures.failedTCP = failedTCP.count
-        figures.firstFailedTCP = failedTCP.first
+        figures.firstFailedTCP = failedTCP.firstStart(in: window, oldestNumber: oldestNumber)
         figures.udp = udp.count
-        figures.firstUDP = udp.first
+        figures.firstUDP = udp.firstStart(in: window, oldestNumber: oldestNumber)
         figures.ports = ports
         return events == 1
+    }
+}
+
+extension FloodWindow.Chain {
+    /// Links event `number` (just appended to `window`) behind the kind's last.
+    fileprivate mutating func append(_ number: Int, in window: inout ArrivalQueue<FloodWindow.Event>, oldestNumber: Int) {
+        if count > 0 { window[offset: last - oldestNumber].nextOfKind = number } else { first = number }
+        last = number
+        count += 1
+    }
+
+    /// The kind's oldest event left the window; `next` is the one linked behind it.
+    fileprivate mutating func removeFirst(next: Int) {
+        count -= 1
+        if count > 0 { first = next }
+    }
+
+    /// The start of the kind's oldest event in the window, if it has any.
+    fileprivate func firstStart(in window: ArrivalQueue<FloodWindow.Event>, oldestNumber: Int) -> Double? {
+        count > 0 ? window[offset: first - oldestNumber].time : nil
     }
 }
 
