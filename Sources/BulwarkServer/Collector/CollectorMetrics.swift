@@ -11,7 +11,10 @@ public struct CollectorMetrics: Sendable {
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
-        func counter(_ name: String, _ help: String) -> Counter { registry.makeCounter(name: "bulwark_collector_\(name)_total", help: help) }
+        func counter(_ name: String, _ help: String) -> Counter {
+            registry.makeCounter(
+                descriptor: MetricNameDescriptor(namespace: "bulwark", subsystem: "collector", metricName: name, unitName: "total", helpText: help))
+        }
         datagrams = counter("datagrams", "NetFlow/IPFIX export datagrams decoded.")
         records = counter("records", "Flow data records decoded.")
         flows = counter("flows", "Flows handed to the detection rules.")
