@@ -11,7 +11,9 @@ struct EvidenceStore: Sendable {
         fileprivate let slot: Int
     }
 
-    private var flows: [FlowRecord?] = []
+    /// A slot nobody holds keeps its last flow until it is used again: emptying it would cost a write of the whole
+    /// record for every flow.
+    private var flows: [FlowRecord] = []
     private var holds: [Int] = []
     private var freeSlots: [Int] = []
 
@@ -48,12 +50,11 @@ struct EvidenceStore: Sendable {
     }
 
     subscript(reference: Reference) -> FlowRecord {
-        guard let flow = flows[reference.slot] else { preconditionFailure("a kept flow was read after its last window let it go") }
-        return flow
+        precondition(holds[reference.slot] > 0, "a kept flow was read after its last window let it go")
+        return flows[reference.slot]
     }
 
     private mutating func empty(_ slot: Int) {
-        flows[slot] = nil
         freeSlots.append(slot)
     }
 }
