@@ -301,4 +301,14 @@ struct SplitMix {
         return z ^ (z >> 31)
     }
     mutating func nextUnit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+
+    /// Moves a traffic clock: mostly forward by `step`, one time in ten back by `back` (exports are not in start
+    /// order), and once in `quietEvery` on by `quiet`, a spell longer than the windows under test.
+    mutating func wander(_ time: inout Double, step: Double, back: Double, quiet: Double, quietEvery: UInt64) {
+        switch next() % quietEvery {
+        case 0: time += quiet
+        case 1...(quietEvery / 10): time -= back
+        default: time += step
+        }
+    }
 }

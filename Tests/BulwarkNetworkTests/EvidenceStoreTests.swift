@@ -17,13 +17,7 @@ import Testing
         var time = 1_000_000.0
         var stored = 0
         for step in 0..<20_000 {
-            // Mostly forward in small steps, sometimes back a little (exports are not in start order), sometimes a
-            // quiet spell longer than every window.
-            switch generator.next() % 1000 {
-            case 0: time += 4000
-            case 1...100: time -= 3
-            default: time += 0.5
-            }
+            generator.wander(&time, step: 0.5, back: 3, quiet: 4000, quietEvery: 1000)
             let flow = FlowRecord(
                 start: time, end: time + 1, originator: HostAddress(ipv4: 0x0A00_0000 | UInt32(generator.next() % 12)),
                 responder: HostAddress(ipv4: 0xC633_6400 | UInt32(generator.next() % 40)), originatorPort: 40_000,

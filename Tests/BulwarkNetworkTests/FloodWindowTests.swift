@@ -11,11 +11,7 @@ import Testing
         let flow = FlowRecord(start: 0, end: 0, originator: HostAddress(ipv4: 1), responder: HostAddress(ipv4: 2), originatorPort: 1, responderPort: 2, transport: 6, origin: "test")
         var time = 0.0
         for step in 0..<30_000 {
-            switch generator.next() % 500 {
-            case 0: time += 60
-            case 1...50: time -= 1
-            default: time += 0.05
-            }
+            generator.wander(&time, step: 0.05, back: 1, quiet: 60, quietEvery: 500)
             let transport: UInt8 = [6, 6, 17, 1][Int(generator.next() % 4)]
             let event = FloodWindow.Event(
                 time: time, destination: HostAddress(ipv4: UInt32(generator.next() % 6)), port: UInt16(generator.next() % 4), transport: transport,
