@@ -4,7 +4,7 @@
 /// often kept by three windows. An object per flow would cost an allocation and atomic reference counting for every
 /// record a collector receives. Here the flows lie in one array of slots, each with a count of the windows that hold
 /// it. A window takes a hold when it keeps a flow and gives it back when the flow leaves it; a slot nobody holds is
-/// emptied and used again.
+/// free to be used again.
 struct EvidenceStore: Sendable {
     /// A stored flow's slot: a plain number, copied without reference counting.
     struct Reference: Sendable, Hashable {
@@ -20,7 +20,7 @@ struct EvidenceStore: Sendable {
     /// Flows stored now.
     var count: Int { flows.count - freeSlots.count }
 
-    /// Stores a flow that no window holds yet; ``releaseIfUnheld(_:)`` empties its slot again when none took it.
+    /// Stores a flow that no window holds yet; ``releaseIfUnheld(_:)`` frees its slot again when none took it.
     mutating func store(_ flow: FlowRecord) -> Reference {
         if let slot = freeSlots.popLast() {
             flows[slot] = flow
@@ -36,26 +36,22 @@ struct EvidenceStore: Sendable {
         holds[reference.slot] += 1
     }
 
-    /// A window let the flow go; the last one to do so empties its slot.
+    /// A window let the flow go; the last one to do so frees its slot.
     mutating func release(_ reference: Reference) {
         let slot = reference.slot
         precondition(holds[slot] > 0, "a kept flow was given back more often than it was held")
         holds[slot] -= 1
-        if holds[slot] == 0 { empty(slot) }
+        if holds[slot] == 0 { freeSlots.append(slot) }
     }
 
-    /// Empties the slot of a stored flow that no window took.
+    /// Frees the slot of a stored flow that no window took.
     mutating func releaseIfUnheld(_ reference: Reference) {
-        if holds[reference.slot] == 0 { empty(reference.slot) }
+        if holds[reference.slot] == 0 { freeSlots.append(reference.slot) }
     }
 
     subscript(reference: Reference) -> FlowRecord {
         precondition(holds[reference.slot] > 0, "a kept flow was read after its last window let it go")
         return flows[reference.slot]
-    }
-
-    private mutating func empty(_ slot: Int) {
-        freeSlots.append(slot)
     }
 }
 

@@ -30,15 +30,6 @@ struct FloodWindow: Sendable {
         /// The number (see ``Chain``) of the next event of the same kind to the same destination, once one came.
         var nextOfKind = -1
 
-        init(time: Double, destination: HostAddress, port: UInt16, transport: UInt8, failed: Bool, flow: EvidenceStore.Reference) {
-            self.time = time
-            self.destination = destination
-            self.port = port
-            self.transport = transport
-            self.failed = failed
-            self.flow = flow
-        }
-
         var isFailedTCP: Bool { transport == 6 && failed }
     }
 
