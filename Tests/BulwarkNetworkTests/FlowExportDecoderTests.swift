@@ -320,8 +320,9 @@ struct ExportWriter {
         var reader = try FlowExportFileReader(bytes: one + two + Array(two.prefix(9)), file: "flows.ipfix")
         var decoder = FlowExportDecoder()
         var flows: [FlowRecord] = []
-        while let (message, place) = reader.next() { decoder.decode(message, exporter: exporter, place: place) { flows.append($0) } }
+        while let (message, place) = reader.next() { decoder.decode(message, exporter: exporter, at: place) { flows.append($0) } }
         #expect(flows.map(\.originator.description) == ["10.0.0.1", "10.0.0.3"])
+        #expect(flows.map(\.origin) == ["flows.ipfix message 1 at byte 0 set at byte 32 record 1", "flows.ipfix message 2 at byte \(one.count) set at byte 16 record 1"])
         #expect(reader.diagnostics[.truncatedFile] == 1)
         #expect(reader.diagnostics.samples.first?.place == "flows.ipfix: byte \(one.count + two.count)")
     }

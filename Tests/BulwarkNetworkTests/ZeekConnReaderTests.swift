@@ -47,6 +47,7 @@ import Testing
         var records: [FlowRecord] = []
         while let record = reader.next() { records.append(record) }
         #expect(records.map(\.originatorPort) == [5000, 5002])
+        #expect(records.map(\.origin) == ["conn.log:4", "conn.log:7"])
         #expect(records[1].service == "telnet")
         #expect(records[1].outcome == .rejected)
         #expect(reader.diagnostics[.malformedRecord] == 2)

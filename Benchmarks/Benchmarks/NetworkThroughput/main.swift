@@ -17,6 +17,8 @@ import Darwin
 ///   NetworkThroughput replay ROUNDS FILE      # a recorded export (4-byte length, then the datagram, repeated) fed
 ///                                            # straight to the collector's consumer ROUNDS times, the clock moved
 ///                                            # past the export's span each round: records per second, no socket
+///   NetworkThroughput replay ROUNDS FILE decode
+///                                            # the same without the rules: the decoder and its counters alone
 ///   NetworkThroughput shift FILE              # the seconds `replay` moves the clock each round (for the socket replay)
 ///   NetworkThroughput collect PORT RECORDS   # a UDP collector (listener, bounded queue, decoder, rules) on
 ///                                            # 127.0.0.1:PORT until RECORDS flow records arrived or 3 s pass without
@@ -37,7 +39,7 @@ func residentBytes() -> Int {
 }
 
 func usage() -> Never {
-    FileHandle.standardError.write(Data("usage: NetworkThroughput packets ROUNDS FILE… | replay ROUNDS FILE | shift FILE | collect PORT RECORDS | decode PORT RECORDS\n".utf8))
+    FileHandle.standardError.write(Data("usage: NetworkThroughput packets ROUNDS FILE… | replay ROUNDS FILE [decode] | shift FILE | collect PORT RECORDS | decode PORT RECORDS\n".utf8))
     exit(2)
 }
 
@@ -242,12 +244,13 @@ func roundShift(_ datagrams: [[UInt8]]) -> (shift: UInt32, records: Int, span: D
     return (UInt32(span) + 3600, probe.records, span)
 }
 
-func replay(rounds: Int, file: String) throws {
+func replay(rounds: Int, file: String, rules: Bool) throws {
     var datagrams = try recordedDatagrams(file)
     let exporter = HostAddress(ipv4: 0x7F00_0001)
-    let (shift, records, span) = roundShift(datagrams)
-    print("export: \(datagrams.count) datagrams, \(records) records a round, flows span \(Int(span)) s; \(rounds) rounds, clock moved \(shift) s a round")
+    let (shift, recordsPerRound, span) = roundShift(datagrams)
+    print("export: \(datagrams.count) datagrams, \(recordsPerRound) records a round, flows span \(Int(span)) s; \(rounds) rounds, clock moved \(shift) s a round")
     var collector = FlowCollector()
+    var decodeOnly = DecodeOnly()
     var sequence: UInt32 = 0
     let startCPU = processCPUSeconds()
     let elapsed = clock.measure {
@@ -261,15 +264,23 @@ func replay(rounds: Int, file: String) throws {
                     bytes.storeBytes(of: sequence.bigEndian, toByteOffset: 12, as: UInt32.self)
                 }
                 sequence &+= 1
-                _ = collector.receive(datagrams[index][...], from: exporter)
+                if rules {
+                    _ = collector.receive(datagrams[index][...], from: exporter)
+                } else {
+                    decodeOnly.receive(datagrams[index][...], from: exporter)
+                }
             }
         }
     }
     let cpu = processCPUSeconds() - startCPU
-    let c = collector.counters
+    let records = rules ? collector.counters.records : decodeOnly.decoder.records
+    let what =
+        rules
+        ? "records \(records) flows \(collector.counters.flows) bad-input \(collector.counters.badInput) alerts \(collector.alerts.count)"
+        : "records \(records) packets \(decodeOnly.packets) bad-input \(decodeOnly.decoder.diagnostics.total), no rules"
     print(
-        "records \(c.records) flows \(c.flows) bad-input \(c.badInput) alerts \(collector.alerts.count): \(Int(Double(c.records) / seconds(elapsed))) records/s, "
-            + "\(Int(Double(c.records) / max(cpu, 1e-9))) records per CPU-second, \(String(format: "%.0f", seconds(elapsed) * 1e9 / Double(max(c.records, 1)))) ns a record")
+        "\(what): \(Int(Double(records) / seconds(elapsed))) records/s, "
+            + "\(Int(Double(records) / max(cpu, 1e-9))) records per CPU-second, \(String(format: "%.0f", seconds(elapsed) * 1e9 / Double(max(records, 1)))) ns a record")
 }
 
 /// The consumer's progress, read by the watchdog task.
@@ -288,8 +299,8 @@ case "packets":
     guard arguments.count >= 4, let rounds = Int(arguments[2]) else { usage() }
     try packets(rounds: rounds, files: Array(arguments[3...]))
 case "replay":
-    guard arguments.count == 4, let rounds = Int(arguments[2]) else { usage() }
-    try replay(rounds: rounds, file: arguments[3])
+    guard arguments.count == 4 || (arguments.count == 5 && arguments[4] == "decode"), let rounds = Int(arguments[2]) else { usage() }
+    try replay(rounds: rounds, file: arguments[3], rules: arguments.count == 4)
 case "shift":
     guard arguments.count == 3 else { usage() }
     print(roundShift(try recordedDatagrams(arguments[2])).shift)

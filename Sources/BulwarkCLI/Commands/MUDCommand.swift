@@ -30,7 +30,7 @@ struct MUDCommand: AsyncParsableCommand {
                 case .flowExport:
                     var reader = try FlowExportFileReader(path: file)
                     var decoder = FlowExportDecoder()
-                    while let (message, place) = reader.next() { decoder.decode(message, exporter: HostAddress(ipv4: 0), place: place) { flows.append($0) } }
+                    while let (message, place) = reader.next() { decoder.decode(message, exporter: HostAddress(ipv4: 0), at: place) { flows.append($0) } }
                 }
             } catch {
                 throw CLIError(error.description)

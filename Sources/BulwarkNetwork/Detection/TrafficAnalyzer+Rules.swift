@@ -5,7 +5,7 @@ struct BruteForceKey: Hashable {
     var source: HostAddress
     var destination: HostAddress
     var port: UInt16
-    var service: String
+    var service: InternedName
 }
 
 struct BeaconKey: Hashable, StateKey {
@@ -222,7 +222,7 @@ extension TrafficAnalyzer {
     // MARK: Brute force
 
     mutating func checkBruteForce(_ flow: FlowRecord) {
-        guard flow.transport == 6, let service = flow.service, service == "ssh" || service == "telnet", flow.outcome == .established else { return }
+        guard flow.transport == 6, let service = flow.serviceName, service == .ssh || service == .telnet, flow.outcome == .established else { return }
         let key = BruteForceKey(source: flow.originator, destination: flow.responder, port: flow.responderPort, service: service)
         stateEvicted += Self.bound(&bruteForce, adding: key, limit: settings.trackedHosts)
         // Taken out of the table while it changes, so the array is not copied.
@@ -235,7 +235,7 @@ extension TrafficAnalyzer {
         let target = "\(flow.responder):\(flow.responderPort)"
         let rule = "bruteforce.\(service)"
         raise(
-            rule: rule, severity: .high, title: "\(service == "ssh" ? "SSH" : "Telnet") password guessing against \(target)", host: flow.originator,
+            rule: rule, severity: .high, title: "\(service == .ssh ? "SSH" : "Telnet") password guessing against \(target)", host: flow.originator,
             target: target, start: sessions.first!.0, end: flow.end,
             reason: "\(sessions.count) \(service) sessions to one server within \(Int(settings.bruteForceWindow)) s (limit \(settings.bruteForceAttempts))",
             evidence: evidence(AlertKey(rule: rule, host: flow.originator, target: target), sessions.map(\.1)), evidenceCount: sessions.count)

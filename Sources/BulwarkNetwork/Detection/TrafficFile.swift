@@ -56,6 +56,7 @@ public struct TrafficFile: Sendable {
             var decoder = PacketDecoder(file: path)
             var table = FlowTable(file: path)
             var exports = FlowExportDecoder()
+            let name = InternedName(path)
             var features: [Double] = []
             while let packet = reader.next() {
                 summary.packets += 1
@@ -63,7 +64,7 @@ public struct TrafficFile: Sendable {
                 guard let decoded = decoder.decode(packet) else { continue }
                 if decoded.transport == 17, flowExportPorts.contains(decoded.destinationPort), decoded.payload.count == decoded.payloadLength {
                     summary.exportMessages += 1
-                    exports.decode(decoded.payload, exporter: decoded.source, place: "\(path) packet \(packet.number)") { analyzer.observe($0) }
+                    exports.decode(decoded.payload, exporter: decoded.source, at: .packet(file: name, number: packet.number)) { analyzer.observe($0) }
                     continue
                 }
                 statistics.update(decoded, features: &features)
@@ -99,7 +100,7 @@ public struct TrafficFile: Sendable {
             let exporter = HostAddress(ipv4: 0)
             while let (message, place) = reader.next() {
                 summary.exportMessages += 1
-                exports.decode(message, exporter: exporter, place: place) { analyzer.observe($0) }
+                exports.decode(message, exporter: exporter, at: place) { analyzer.observe($0) }
             }
             summary.flows = exports.records
             summary.diagnostics = reader.diagnostics

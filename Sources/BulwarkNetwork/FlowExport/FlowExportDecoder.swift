@@ -51,9 +51,10 @@ public struct FlowExportDecoder: Sendable {
     /// How many templates are cached (all exporters and domains).
     public var templateCount: Int { templates.values.reduce(0) { $0 + $1.count } }
 
-    /// Decodes one export message (one UDP datagram) from `exporter`; `place` names it in problems.
+    /// Decodes one export message (one UDP datagram) from `exporter`; `place` names it in problems. The name is kept
+    /// as an ``InternedName``: for a stream of messages, name each with ``decode(_:exporter:at:emit:)``.
     public mutating func decode(_ message: ArraySlice<UInt8>, exporter: HostAddress, place: String, emit: (FlowRecord) -> Void) {
-        decode(message, exporter: exporter, at: .named(place), emit: emit)
+        decode(message, exporter: exporter, at: .named(InternedName(place)), emit: emit)
     }
 
     /// Decodes message `number` received from `exporter`, named `exporter ADDRESS message NUMBER` in problems and in its
@@ -62,7 +63,8 @@ public struct FlowExportDecoder: Sendable {
         decode(message, exporter: exporter, at: .received(exporter: exporter, number: number), emit: emit)
     }
 
-    private mutating func decode(_ message: ArraySlice<UInt8>, exporter: HostAddress, at place: FlowRecord.MessagePlace, emit: (FlowRecord) -> Void) {
+    /// Decodes one export message from `exporter`, named by `place` in problems and in its records' origins.
+    public mutating func decode(_ message: ArraySlice<UInt8>, exporter: HostAddress, at place: FlowRecord.MessagePlace, emit: (FlowRecord) -> Void) {
         let field = BinaryField(message)
         guard field.has(0, 2) else {
             diagnostics.record(.truncatedPacket, at: place.text, "export message shorter than its version field")

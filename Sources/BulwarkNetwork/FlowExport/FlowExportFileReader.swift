@@ -3,6 +3,8 @@
 /// cannot be framed this way; read them from a capture of the export traffic instead.
 public struct FlowExportFileReader: IteratorProtocol, Sequence {
     public let file: String
+    /// `file`, as the origins of the records read from it name it.
+    private let name: InternedName
     public private(set) var diagnostics = InputDiagnostics()
     private let input: ByteInput
     private var index = 0
@@ -18,6 +20,7 @@ public struct FlowExportFileReader: IteratorProtocol, Sequence {
     public init(input: ByteInput, file: String) throws(CaptureError) {
         self.input = input
         self.file = file
+        name = InternedName(file)
         guard let head = input.peek(2), Self.looksLikeExport(head) else {
             throw CaptureError.unknownFormat(file: file, detail: "not an IPFIX or NetFlow v5 file (expected version 10 or 5 in the first two bytes)")
         }
@@ -30,7 +33,7 @@ public struct FlowExportFileReader: IteratorProtocol, Sequence {
     }
 
     /// The next message and its place in the file.
-    public mutating func next() -> (message: ArraySlice<UInt8>, place: String)? {
+    public mutating func next() -> (message: ArraySlice<UInt8>, place: FlowRecord.MessagePlace)? {
         let offset = input.offset
         guard let head = input.peek(4) else {
             let left = input.remaining()
@@ -56,6 +59,6 @@ public struct FlowExportFileReader: IteratorProtocol, Sequence {
             return nil
         }
         index += 1
-        return (message, "\(file) message \(index) at byte \(offset)")
+        return (message, .fileMessage(file: name, number: index, offset: offset))
     }
 }

@@ -29,25 +29,37 @@ public struct FlowRecord: Sendable, Hashable {
     public var originatorMAC: HardwareAddress?
     public var responderMAC: HardwareAddress?
     /// Application protocol when known: a Zeek `service`, or `ssh` / `telnet` recognised from the first payload.
-    public var service: String?
+    public var service: String? {
+        get { serviceName?.text }
+        set { serviceName = newValue.map(InternedName.init) }
+    }
+    var serviceName: InternedName?
     /// Where the record came from: `conn.log:17`, `capture.pcap packets 12–40`, `exporter 10.0.0.1 message 3 set at byte 20 record 5`.
+    /// Text set here is kept as an ``InternedName``: meant for names that repeat, not a new one for every record.
     public var origin: String {
         get { source.text }
-        set { source = .text(newValue) }
+        set { source = .text(InternedName(newValue)) }
     }
     /// `origin` in parts, joined only when read: a collector decodes millions of records and reads the origin of the
-    /// few that become evidence.
+    /// few that become evidence. Every part is a number, so a record is plain data.
     var source: Source
 
-    /// Where a record came from, as text or as the place of an exported record.
+    /// Where a record came from: a caller's text, or the place of a captured flow, a log line or an exported record.
     enum Source: Sendable, Hashable {
-        case text(String)
+        case text(InternedName)
+        /// A flow built from packets `first` to `last` (numbered from 1) of a capture file.
+        case capture(file: InternedName, first: Int, last: Int)
+        /// Line `line` of a log file.
+        case logLine(file: InternedName, line: Int)
         /// Record `index` (from 1) of `message`, in the set (or flowset) at byte `offset` when the export has sets.
         case exportRecord(message: MessagePlace, set: SetWord?, offset: Int, index: Int)
 
         var text: String {
             switch self {
-            case .text(let text): text
+            case .text(let text): text.text
+            case .capture(let file, let first, let last) where first == last: "\(file) packet \(first)"
+            case .capture(let file, let first, let last): "\(file) packets \(first)–\(last)"
+            case .logLine(let file, let line): "\(file):\(line)"
             case .exportRecord(let message, let set?, let offset, let index): "\(message.text) \(set.rawValue) at byte \(offset) record \(index)"
             case .exportRecord(let message, nil, _, let index): "\(message.text) record \(index)"
             }
@@ -57,7 +69,8 @@ public struct FlowRecord: Sendable, Hashable {
         var isExportRecord: Bool {
             switch self {
             case .exportRecord: true
-            case .text(let text): text.contains("record")
+            case .capture, .logLine: false
+            case .text(let text): text.text.contains("record")
             }
         }
 
@@ -66,18 +79,27 @@ public struct FlowRecord: Sendable, Hashable {
         func hash(into hasher: inout Hasher) { hasher.combine(text) }
     }
 
-    /// An export message: named by the file it was read from, or received by a collector (held as numbers, so a
-    /// record that carries it is copied without reference counting).
-    enum MessagePlace: Sendable, Hashable {
-        case named(String)
+    /// Where an export message came from, held as numbers so that a record carrying it is plain data.
+    public enum MessagePlace: Sendable, Hashable, CustomStringConvertible {
+        /// A name the caller gave the message.
+        case named(InternedName)
+        /// Message `number` received by a collector from `exporter`.
         case received(exporter: HostAddress, number: Int)
+        /// Message `number` (from 1) of an export file, at byte `offset`.
+        case fileMessage(file: InternedName, number: Int, offset: Int)
+        /// The export carried by packet `number` of a capture file.
+        case packet(file: InternedName, number: Int)
 
-        var text: String {
+        public var text: String {
             switch self {
-            case .named(let text): text
+            case .named(let name): name.text
             case .received(let exporter, let number): "exporter \(exporter) message \(number)"
+            case .fileMessage(let file, let number, let offset): "\(file) message \(number) at byte \(offset)"
+            case .packet(let file, let number): "\(file) packet \(number)"
             }
         }
+
+        public var description: String { text }
     }
 
     /// What an export calls its groups of records: NetFlow v9 flowsets, IPFIX sets.
@@ -94,14 +116,14 @@ public struct FlowRecord: Sendable, Hashable {
         self.init(
             start: start, end: end, originator: originator, responder: responder, originatorPort: originatorPort, responderPort: responderPort,
             transport: transport, originatorPackets: originatorPackets, responderPackets: responderPackets, originatorBytes: originatorBytes,
-            responderBytes: responderBytes, outcome: outcome, originatorMAC: originatorMAC, responderMAC: responderMAC, service: service,
-            source: .text(origin))
+            responderBytes: responderBytes, outcome: outcome, originatorMAC: originatorMAC, responderMAC: responderMAC, serviceName: service.map(InternedName.init),
+            source: .text(InternedName(origin)))
     }
 
     init(
         start: Double, end: Double, originator: HostAddress, responder: HostAddress, originatorPort: UInt16, responderPort: UInt16,
         transport: UInt8, originatorPackets: UInt64 = 0, responderPackets: UInt64 = 0, originatorBytes: UInt64 = 0, responderBytes: UInt64 = 0,
-        outcome: Outcome = .unknown, originatorMAC: HardwareAddress? = nil, responderMAC: HardwareAddress? = nil, service: String? = nil,
+        outcome: Outcome = .unknown, originatorMAC: HardwareAddress? = nil, responderMAC: HardwareAddress? = nil, serviceName: InternedName? = nil,
         source: Source
     ) {
         self.start = start
@@ -118,7 +140,7 @@ public struct FlowRecord: Sendable, Hashable {
         self.outcome = outcome
         self.originatorMAC = originatorMAC
         self.responderMAC = responderMAC
-        self.service = service
+        self.serviceName = serviceName
         self.source = source
     }
 

@@ -30,6 +30,8 @@ public struct FlowTable: Sendable {
     public let closedTimeout: Double
     public let capacity: Int
     public let file: String
+    /// `file`, as the origins of the flows name it.
+    private let name: InternedName
     private var entries: [Key: Entry] = [:]
     private var lastSweep: Double = 0
     /// Flows emitted before they ended because the table was full.
@@ -38,6 +40,7 @@ public struct FlowTable: Sendable {
 
     public init(file: String, idleTimeout: Double = 120, closedTimeout: Double = 5, capacity: Int = 500_000) {
         self.file = file
+        name = InternedName(file)
         self.idleTimeout = idleTimeout
         self.closedTimeout = closedTimeout
         self.capacity = max(capacity, 1)
@@ -72,7 +75,7 @@ public struct FlowTable: Sendable {
         var record = FlowRecord(
             start: now, end: now, originator: reversed ? packet.destination : packet.source, responder: reversed ? packet.source : packet.destination,
             originatorPort: reversed ? packet.destinationPort : packet.sourcePort, responderPort: reversed ? packet.sourcePort : packet.destinationPort,
-            transport: packet.transport, origin: "")
+            transport: packet.transport, source: .capture(file: name, first: packet.number, last: packet.number))
         record.originatorMAC = reversed ? packet.destinationMAC : packet.sourceMAC
         record.responderMAC = reversed ? packet.sourceMAC : packet.destinationMAC
         var entry = Entry(record: record, firstPacket: packet.number, lastPacket: packet.number, lastSeen: now)
@@ -107,7 +110,7 @@ public struct FlowTable: Sendable {
             if !fromOriginator { entry.resetFromResponder = true }
         }
         if entry.record.service == nil, !packet.payload.isEmpty {
-            entry.record.service = ApplicationProtocol.recognise(packet.payload, port: entry.record.responderPort)
+            entry.record.serviceName = ApplicationProtocol.recognise(packet.payload, port: entry.record.responderPort).map(InternedName.init)
         }
     }
 
@@ -151,7 +154,7 @@ public struct FlowTable: Sendable {
                 record.outcome = .unanswered
             }
         }
-        record.origin = entry.firstPacket == entry.lastPacket ? "\(file) packet \(entry.firstPacket)" : "\(file) packets \(entry.firstPacket)–\(entry.lastPacket)"
+        record.source = .capture(file: name, first: entry.firstPacket, last: entry.lastPacket)
         flowsEmitted += 1
         emit(record)
     }

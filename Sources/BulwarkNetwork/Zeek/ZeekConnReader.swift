@@ -6,6 +6,8 @@ public struct ZeekConnReader: IteratorProtocol, Sequence {
     public enum Format: String, Sendable { case tsv, json }
 
     public let file: String
+    /// `file`, as the origins of the records name it.
+    private let name: InternedName
     public private(set) var format: Format
     public private(set) var diagnostics = InputDiagnostics()
     private let input: ByteInput
@@ -26,6 +28,7 @@ public struct ZeekConnReader: IteratorProtocol, Sequence {
     public init(input: ByteInput, file: String) throws(CaptureError) {
         self.input = input
         self.file = file
+        name = InternedName(file)
         guard let first = input.peek(Swift.min(input.fill(1), 1))?.first else {
             throw CaptureError.unknownFormat(file: file, detail: "empty file, not a Zeek conn.log")
         }
@@ -50,7 +53,7 @@ public struct ZeekConnReader: IteratorProtocol, Sequence {
                 readDirective(line, place: place)
                 continue
             }
-            let result = format == .tsv ? tsvRecord(line, place: place) : jsonRecord(line, place: place)
+            let result = format == .tsv ? tsvRecord(line) : jsonRecord(line)
             switch result {
             case .success(let record): return record
             case .failure(let failure): diagnostics.record(.malformedRecord, at: place, failure.message)
@@ -87,7 +90,7 @@ public struct ZeekConnReader: IteratorProtocol, Sequence {
         }
     }
 
-    private func tsvRecord(_ line: ArraySlice<UInt8>, place: String) -> Result<FlowRecord, Failure> {
+    private func tsvRecord(_ line: ArraySlice<UInt8>) -> Result<FlowRecord, Failure> {
         guard !columns.isEmpty else { return .failure(Failure(message: "a record before the #fields header")) }
         let cells = line.split(separator: separator, omittingEmptySubsequences: false)
         func value(_ name: String) -> String? {
@@ -98,14 +101,14 @@ public struct ZeekConnReader: IteratorProtocol, Sequence {
         guard cells.count >= columns.count else {
             return .failure(Failure(message: "\(cells.count) fields, the header names \(columns.count)"))
         }
-        return build(place: place, value)
+        return build(value)
     }
 
-    private func jsonRecord(_ line: ArraySlice<UInt8>, place: String) -> Result<FlowRecord, Failure> {
+    private func jsonRecord(_ line: ArraySlice<UInt8>) -> Result<FlowRecord, Failure> {
         guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else {
             return .failure(Failure(message: "not a JSON object"))
         }
-        return build(place: place) { name in
+        return build { name in
             switch object[name] {
             case let text as String: text
             case let number as NSNumber: number.stringValue
@@ -117,7 +120,8 @@ public struct ZeekConnReader: IteratorProtocol, Sequence {
     /// Times and durations beyond this many seconds (the year 5138) are refused as bad input.
     static let latestTime = 1e11
 
-    private func build(place: String, _ value: (String) -> String?) -> Result<FlowRecord, Failure> {
+    /// The record on the current line, from its fields by name.
+    private func build(_ value: (String) -> String?) -> Result<FlowRecord, Failure> {
         guard let tsText = value("ts"), let ts = Double(tsText) else { return .failure(Failure(message: "field 'ts' is missing or not a time")) }
         // Seconds since 1970: "inf", "nan" or a time past the year 5000 is not a time any sensor wrote.
         guard ts.isFinite, ts >= 0, ts < Self.latestTime else { return .failure(Failure(message: "field 'ts': \"\(tsText)\" is not a time")) }
@@ -178,6 +182,6 @@ public struct ZeekConnReader: IteratorProtocol, Sequence {
                 transport: transport, originatorPackets: numbers[0], responderPackets: numbers[1],
                 originatorBytes: numbers[2] > 0 ? numbers[2] : numbers[4], responderBytes: numbers[3] > 0 ? numbers[3] : numbers[5], outcome: outcome,
                 originatorMAC: value("orig_l2_addr").flatMap { HardwareAddress($0) }, responderMAC: value("resp_l2_addr").flatMap { HardwareAddress($0) },
-                service: service, origin: place))
+                serviceName: service.map { InternedName($0) }, source: .logLine(file: self.name, line: lineNumber)))
     }
 }
