@@ -83,6 +83,26 @@ struct ExportWriter {
         #expect(decoder.diagnostics.samples.first?.description == "m3: expected sequence number 103, got 110: 7 missing")
     }
 
+    /// The latest 64 sequence numbers are remembered: one of them seen again is a duplicate, an older one arrives out of
+    /// order.
+    @Test func remembersTheLatestSequenceNumbers() {
+        var decoder = FlowExportDecoder()
+        let flow = (src: UInt32(0x0A00_0001), dst: UInt32(0x0A00_0002), sport: UInt16(40000), dport: UInt16(23), packets: UInt32(3), bytes: UInt32(180), flags: UInt8(0x02))
+        var flows = 0
+        // v5 sequence numbers count flows: one flow a message.
+        for sequence in UInt32(0)..<100 {
+            decoder.decode(ExportWriter.v5(sequence: sequence, flows: [flow])[...], exporter: exporter, place: "m\(sequence)") { _ in flows += 1 }
+        }
+        #expect(decoder.diagnostics.total == 0)
+        for (sequence, kind) in [(99, InputDiagnostics.Kind.sequenceDuplicate), (36, .sequenceDuplicate), (35, .sequenceOutOfOrder), (35, .sequenceDuplicate)] {
+            let before = decoder.diagnostics[kind]
+            decoder.decode(ExportWriter.v5(sequence: UInt32(sequence), flows: [flow])[...], exporter: exporter, place: "again \(sequence)") { _ in flows += 1 }
+            #expect(decoder.diagnostics[kind] == before + 1, "sequence \(sequence)")
+        }
+        #expect(decoder.diagnostics.total == 4)
+        #expect(flows == 104, "counted, and read all the same")
+    }
+
     /// A template with IPv6 addresses, a variable-length field and an enterprise field, then its data; an options
     /// template and its record; data for an unknown template; a withdrawn template; an expired template.
     @Test func decodesIPFIXTemplatesOptionsVariableLengthAndExpiry() {

@@ -18,6 +18,7 @@ extension FlowExportDecoder {
         }
 
         /// An unsigned big-endian integer of 1 to 8 bytes (fields may be reduced-size encoded, RFC 7011 §6.2).
+        @inline(__always)
         func number(_ element: FlowTemplate.Element) -> UInt64? {
             guard let (offset, length) = bytes(element), length > 0, length <= 8 else { return nil }
             switch length {
@@ -31,6 +32,7 @@ extension FlowExportDecoder {
             }
         }
 
+        @inline(__always)
         func address(_ v4: FlowTemplate.Element, _ v6: FlowTemplate.Element) -> HostAddress? {
             if let (offset, length) = bytes(v4), length == 4 {
                 return HostAddress(ipv4: UInt32(bigEndian: body.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))

@@ -5,15 +5,36 @@
 /// are checked per exporter and domain: gaps (lost messages), duplicates and messages out of order are counted. A
 /// malformed message, set or template is counted with its place and skipped; decoding goes on with the next one.
 public struct FlowExportDecoder: Sendable {
-    struct Domain: Hashable {
+    struct Domain: Hashable, StateKey {
         var exporter: HostAddress
         var id: UInt32
         var version: UInt16
+
+        func hash(seed: UInt64) -> UInt64 { exporter.hash(seed: seed ^ UInt64(id) << 16 ^ UInt64(version)) }
     }
 
     struct SequenceState {
         var expected: UInt32
-        var recent: [UInt32]
+        /// The latest sequence numbers received, at most ``remembered``; once full, the oldest is overwritten.
+        private(set) var recent: [UInt32]
+        private var oldest = 0
+
+        static let remembered = 64
+
+        init(expected: UInt32, received: UInt32) {
+            self.expected = expected
+            recent = [received]
+            recent.reserveCapacity(Self.remembered)
+        }
+
+        mutating func remember(_ sequence: UInt32) {
+            if recent.count < Self.remembered {
+                recent.append(sequence)
+            } else {
+                recent[oldest] = sequence
+                oldest = (oldest + 1) % Self.remembered
+            }
+        }
     }
 
     public let templateLifetime: UInt32
@@ -22,10 +43,11 @@ public struct FlowExportDecoder: Sendable {
     public private(set) var records = 0
     /// Options data records read (exporter statistics, sampling): counted, not flows.
     public private(set) var optionsRecords = 0
-    private var templates: [Domain: [UInt16: FlowTemplate]] = [:]
-    private var sequences: [Domain: SequenceState] = [:]
+    // Looked up for every message: tables with a fast seeded hash rather than dictionaries (SipHash).
+    private var templates = StateTable<Domain, [UInt16: FlowTemplate]>()
+    private var sequences = StateTable<Domain, SequenceState>()
     /// v9 and v5 time flows by the exporter's uptime in milliseconds; this maps it to wall-clock.
-    private var bootTimes: [Domain: Double] = [:]
+    private var bootTimes = StateTable<Domain, Double>()
 
     /// Exporter domains whose templates and sequence numbers are kept; beyond this (spoofed sources, say) the state
     /// of an arbitrary other domain is forgotten and counted as ``InputDiagnostics/Kind/evictedEarly``.
@@ -38,7 +60,7 @@ public struct FlowExportDecoder: Sendable {
 
     /// Makes room for `domain`'s state, forgetting another domain when the limit is reached.
     private mutating func admit(_ domain: Domain, place: FlowRecord.MessagePlace) {
-        guard sequences[domain] == nil, sequences.count >= domainLimit, let victim = sequences.keys.first else { return }
+        guard sequences.count >= domainLimit, sequences[domain] == nil, let victim = sequences.anyKey else { return }
         sequences[victim] = nil
         templates[victim] = nil
         bootTimes[victim] = nil
@@ -80,29 +102,26 @@ public struct FlowExportDecoder: Sendable {
     }
 
     private mutating func checkSequence(_ domain: Domain, sequence: UInt32, advance: UInt32, place: FlowRecord.MessagePlace) {
-        guard var state = sequences[domain] else {
-            sequences[domain] = SequenceState(expected: sequence &+ advance, recent: [sequence])
+        // Read and changed in the table: a copy taken out would make the first change copy its numbers.
+        guard let expected = sequences[domain]?.expected else {
+            sequences[domain] = SequenceState(expected: sequence &+ advance, received: sequence)
             return
         }
-        if sequence != state.expected {
-            let ahead = sequence &- state.expected
-            if state.recent.contains(sequence) {
+        if sequence != expected {
+            let ahead = sequence &- expected
+            if sequences[domain]?.recent.contains(sequence) == true {
                 diagnostics.record(.sequenceDuplicate, at: place.text, "sequence number \(sequence) was already received")
                 return
             } else if ahead > UInt32.max / 2 {
-                diagnostics.record(.sequenceOutOfOrder, at: place.text, "sequence number \(sequence) arrived after \(state.expected &- 1)")
-                state.recent.append(sequence)
-                if state.recent.count > 64 { state.recent.removeFirst() }
-                sequences[domain] = state
+                diagnostics.record(.sequenceOutOfOrder, at: place.text, "sequence number \(sequence) arrived after \(expected &- 1)")
+                sequences[domain]?.remember(sequence)
                 return
             } else {
-                diagnostics.record(.sequenceGap, at: place.text, "expected sequence number \(state.expected), got \(sequence): \(ahead) missing")
+                diagnostics.record(.sequenceGap, at: place.text, "expected sequence number \(expected), got \(sequence): \(ahead) missing")
             }
         }
-        state.expected = sequence &+ advance
-        state.recent.append(sequence)
-        if state.recent.count > 64 { state.recent.removeFirst() }
-        sequences[domain] = state
+        sequences[domain]?.expected = sequence &+ advance
+        sequences[domain]?.remember(sequence)
     }
 
     // MARK: NetFlow v5
@@ -225,13 +244,13 @@ public struct FlowExportDecoder: Sendable {
     // MARK: Templates
 
     private mutating func expireTemplates(_ domain: Domain, now: UInt32, place: FlowRecord.MessagePlace) {
-        guard var known = templates[domain] else { return }
+        guard let known = templates[domain] else { return }
+        // Nearly always nothing has expired, and the table is left as it is.
         for (id, template) in known where now > template.refreshed && now - template.refreshed > templateLifetime {
-            known[id] = nil
+            templates[domain]?[id] = nil
             diagnostics.record(
                 .expiredTemplate, at: place.text, "template \(id) of domain \(domain.id) expired: not refreshed for \(now - template.refreshed) s")
         }
-        templates[domain] = known
     }
 
     private mutating func readTemplates(_ body: BinaryField, domain: Domain, now: UInt32, ipfix: Bool, options: Bool, place: String) {
