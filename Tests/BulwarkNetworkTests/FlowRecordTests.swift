@@ -18,6 +18,23 @@ import Testing
         #expect(name.description == name.text)
     }
 
+    /// Input full of distinct names (a hostile log's service column) fills the book only to its limits; past them a
+    /// new name reads as a note, and never as one of the names the rules compare.
+    @Test func theBookOfNamesStopsAtItsLimits() {
+        let book = InternedName.Book(limit: 4, byteLimit: 16, reserving: ["ssh", "telnet"])
+        #expect(book.number(for: "ssh") == 0)
+        #expect(book.number(for: "telnet") == 1)
+        #expect(book.number(for: "dns") == 2)
+        #expect(book.number(for: String(repeating: "x", count: 8)) == InternedName.notKept, "past the bytes")
+        #expect(book.number(for: "ssl") == 3)
+        #expect(book.number(for: "ftp") == InternedName.notKept, "past the count")
+        #expect(book.number(for: "dns") == 2, "a kept name is still found")
+        #expect(book.text(2) == "dns")
+        #expect(book.text(InternedName.notKept).hasPrefix("(name not kept"))
+        #expect(InternedName.ssh.text == "ssh" && InternedName.telnet.text == "telnet")
+        #expect(InternedName(number: InternedName.notKept) != .ssh)
+    }
+
     /// Flows built from a capture name the packets they were built from, as the alerts' evidence shows them.
     @Test func captureFlowsNameTheirPackets() throws {
         var decoder = PacketDecoder(file: "c2.pcap")
