@@ -27,6 +27,12 @@ public struct FlowExportDecoder: Sendable {
             recent.reserveCapacity(Self.remembered)
         }
 
+        /// `sequence` arrived as the one expected (or after a gap): the next expected is `advance` past it.
+        mutating func accept(_ sequence: UInt32, advance: UInt32) {
+            expected = sequence &+ advance
+            remember(sequence)
+        }
+
         mutating func remember(_ sequence: UInt32) {
             if recent.count < Self.remembered {
                 recent.append(sequence)
@@ -120,8 +126,7 @@ public struct FlowExportDecoder: Sendable {
                 diagnostics.record(.sequenceGap, at: place.text, "expected sequence number \(expected), got \(sequence): \(ahead) missing")
             }
         }
-        sequences[domain]?.expected = sequence &+ advance
-        sequences[domain]?.remember(sequence)
+        sequences[domain]?.accept(sequence, advance: advance)
     }
 
     // MARK: NetFlow v5

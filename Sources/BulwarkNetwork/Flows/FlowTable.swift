@@ -109,7 +109,7 @@ public struct FlowTable: Sendable {
             entry.reset = true
             if !fromOriginator { entry.resetFromResponder = true }
         }
-        if entry.record.service == nil, !packet.payload.isEmpty {
+        if entry.record.serviceName == nil, !packet.payload.isEmpty {
             entry.record.serviceName = ApplicationProtocol.recognise(packet.payload, port: entry.record.responderPort).map(InternedName.init)
         }
     }
