@@ -82,8 +82,8 @@ enum BrowserEnvironment {
             #expect(try await browser.currentURL().hasPrefix(site + "/login"), "an anonymous visit must land on the sign-in page")
             try await browser.type("ops@harbourside.example", into: "#email")
             try await browser.type("browser-test-password", into: "#password")
-            try await browser.click("button[type=submit]")
-            #expect(try await browser.currentURL() == site + "/inventory", "sign-in returns to the page that was asked for")
+            let landed = try await browser.follow("button[type=submit]")
+            #expect(landed == site + "/inventory", "sign-in returns to the page that was asked for")
 
             try await browser.navigate(to: site + "/")
             #expect(try await browser.text(of: "#total-devices") == String(overview.totalDevices))
@@ -92,7 +92,7 @@ enum BrowserEnvironment {
             try await Self.keep(try await browser.screenshot(), name: "fleet.png")
 
             // The tile links to the inventory filtered to default passwords.
-            try await browser.click("a.tile.warn")
+            _ = try await browser.follow("a.tile.warn")
             #expect(try await browser.text(of: "#result-count").hasPrefix("\(overview.defaultCredentials) devices match"))
             let rows = try await browser.elements("table.devices tbody tr")
             #expect(rows.count == min(50, overview.defaultCredentials))
@@ -100,7 +100,7 @@ enum BrowserEnvironment {
             #expect(badges.count >= rows.count, "every listed device shows its default-password badge")
             try await Self.keep(try await browser.screenshot(), name: "inventory-default-passwords.png")
 
-            try await browser.click("table.devices tbody tr:first-child td a")
+            _ = try await browser.follow("table.devices tbody tr:first-child td a")
             let heading = try await browser.text(of: "h1")
             #expect(heading.contains("Lumen"))
             #expect(try await browser.text(of: "ul.findings").contains("Default password"))
@@ -130,12 +130,12 @@ enum BrowserEnvironment {
 
             // Vulnerabilities by priority, then the first one's blast radius as a tree.
             let vulnerabilities = try await store.fleetVulnerabilities(organisation: nil, for: principal)
-            try await browser.click("nav a[href^='/vulnerabilities']")
+            _ = try await browser.follow("nav a[href^='/vulnerabilities']")
             let kev = vulnerabilities.filter { $0.match.priority.level == .actNow && !$0.suppressed }.count
             #expect(try await browser.text(of: "#priority-act-now") == String(kev))
             #expect(try await browser.elements("#vulnerabilities tbody tr").count == vulnerabilities.count)
             try await Self.keep(try await browser.screenshot(), name: "vulnerabilities.png")
-            try await browser.click("#vulnerabilities tbody tr:first-child td a")
+            _ = try await browser.follow("#vulnerabilities tbody tr:first-child td a")
             let first = try #require(vulnerabilities.first)
             let radius = try await store.blastRadius(.advisory(first.id), organisation: nil, for: principal)
             #expect(try await browser.text(of: "#blast-summary").contains("\(radius.deviceCount) deployed devices"))
@@ -143,13 +143,13 @@ enum BrowserEnvironment {
             try await Self.keep(try await browser.screenshot(), name: "blast-radius.png")
 
             // Firmware: the lineage tree, then a product's releases with their findings and what changed between them.
-            try await browser.click("nav a[href^='/firmware/lineage']")
+            _ = try await browser.follow("nav a[href^='/firmware/lineage']")
             #expect(try await browser.text(of: "h1").hasPrefix("Firmware lineage"))
             let lineage = try await store.firmwareLineage(organisation: nil, for: principal)
             #expect(try await browser.elements("#lineage-tree > ul > li").count == lineage.trunks.count)
             try await browser.navigate(to: site + "/devices/\(serial)")
-            try await browser.click("dl.facts dd a")
-            let model = try #require(try await browser.currentURL().split(separator: "/").last.map(String.init))
+            let product = try await browser.follow("dl.facts dd a")
+            let model = try #require(product.split(separator: "/").last.map(String.init))
             let history = try await store.releaseHistory(model: model, organisation: nil, for: principal)
             #expect(try await browser.elements("#release-findings tbody tr").count == history.releases.count)
             #expect(try await browser.elements("section.release-diff").count == max(0, history.releases.count - 1))

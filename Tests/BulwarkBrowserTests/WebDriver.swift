@@ -79,6 +79,24 @@ struct WebDriver {
         _ = try await Self.request(sessionURL.appendingPathComponent("element/\(id)/click"), method: "POST", body: [String: String]())
     }
 
+    /// Clicks a link or a submit button and returns the URL the browser went to, once it left the page it was on (or
+    /// the URL it is still on when `timeout` passed first).
+    ///
+    /// The click command can return before the browser has the answer: a form's POST on a loaded machine, say. Read
+    /// at once, the URL and the elements would still be the old page's.
+    func follow(_ selector: String, timeout: Duration = .seconds(30)) async throws -> String {
+        let before = try await currentURL()
+        try await click(selector)
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        var url = try await currentURL()
+        while url == before, clock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+            url = try await currentURL()
+        }
+        return url
+    }
+
     /// A PNG of the viewport.
     func screenshot() async throws -> Data {
         guard let base64 = try await Self.request(sessionURL.appendingPathComponent("screenshot"), method: "GET", body: nil) as? String,

@@ -273,6 +273,11 @@ func replay(rounds: Int, file: String, rules: Bool) throws {
         }
     }
     let cpu = processCPUSeconds() - startCPU
+    if rules {
+        // Which rules fired: a replay repeats every flow once a round, so the beacon rule sees each repeated key as periodic.
+        let tally = Dictionary(grouping: collector.alerts, by: \.rule).map { "\($0.key) \($0.value.count)" }.sorted()
+        print("alerts by rule: \(tally.isEmpty ? "none" : tally.joined(separator: ", "))")
+    }
     let records = rules ? collector.counters.records : decodeOnly.decoder.records
     let what =
         rules
