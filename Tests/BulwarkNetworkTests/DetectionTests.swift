@@ -132,6 +132,28 @@ import Testing
         #expect(analyzer.finish().map(\.evidenceCount) == [2 * minimum + 1])
     }
 
+    @Test func aLongIrregularSeriesThatTurnsPeriodicIsRaisedWithinTwoSeriesLengths() {
+        // 400 random connections fill the series (it keeps the latest 256 starts); then one every 60 s. A full series is
+        // judged again whenever all it keeps is new, so the beacon is raised while flows arrive, at the first judgement
+        // at which most kept intervals lie near the period.
+        var generator = SplitMix(seed: 5)
+        var analyzer = TrafficAnalyzer()
+        var t = 10_000.0
+        for _ in 0..<400 {
+            t += -log(1 - generator.nextUnit()) * 60
+            analyzer.observe(Self.flow(t, to: "198.51.100.21", port: 443))
+        }
+        #expect(analyzer.alertCount == 0, "random arrivals are not a beacon")
+        var raisedAfter: Int?
+        for k in 1...512 {
+            t += 60
+            analyzer.observe(Self.flow(t, to: "198.51.100.21", port: 443))
+            if raisedAfter == nil, analyzer.alertCount > 0 { raisedAfter = k }
+        }
+        #expect(raisedAfter.map { $0 <= 512 } == true, "raised after \(raisedAfter.map(String.init) ?? "no") regular connections")
+        #expect(analyzer.currentAlerts.first?.reason.contains("every 60.0 s") == true)
+    }
+
     @Test func telnetBruteForceNeedsFiveSessionsInTenMinutes() {
         var analyzer = TrafficAnalyzer()
         for k in 0..<4 { analyzer.observe(Self.flow(Double(k) * 200, to: "192.168.1.50", port: 23, service: "telnet")) }

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A key of a ``StateTable``: equal keys give equal hashes under one seed.
 protocol StateKey: Equatable, Sendable {
     func hash(seed: UInt64) -> UInt64
@@ -10,6 +12,19 @@ enum StateHash {
     static func fold(_ state: UInt64, _ word: UInt64) -> UInt64 {
         let product = (state ^ word).multipliedFullWidth(by: 0x9E37_79B9_7F4A_7C15)
         return product.high ^ product.low
+    }
+}
+
+/// Seeds for ``StateTable``s: one secret drawn from the system once, mixed with a count of tables made.
+///
+/// Tables are made often (a decoder's, a host's per-target tables), so each drawing its own from the system would cost
+/// a system call every time; seeds made this way are still unknown outside the process and differ between tables.
+enum StateSeed {
+    private static let secret = UInt64.random(in: .min ... .max)
+    private static let issued = Atomic<UInt64>(0)
+
+    static func next() -> UInt64 {
+        StateHash.fold(secret, issued.wrappingAdd(1, ordering: .relaxed).oldValue)
     }
 }
 
@@ -37,7 +52,7 @@ struct StateTable<Key: StateKey, Value>: Sendable where Value: Sendable {
     private var keySlots: [Key?] = []
     private var valueSlots: [Value?] = []
     private var shift: UInt64 = 64
-    private let seed = UInt64.random(in: .min ... .max)
+    private let seed = StateSeed.next()
     private(set) var count = 0
 
     init() {}

@@ -29,14 +29,17 @@ struct BeaconSeries: Sendable {
     /// `count` when the series was last judged.
     var judgedAt = 0
 
-    /// Enough for the test; older starts say nothing the recent ones do not.
-    static let limit = 1024
+    /// Enough for the test (255 intervals pin a median and its deviation); older starts say nothing the recent ones do
+    /// not.
+    static let limit = 256
 
     /// The latest starts, at most ``limit``, earliest first.
     var latestStarts: ArraySlice<Double> { starts[first...] }
 
     /// Adds a connection; `true` when the series is due to be judged: once it holds more than `minimumIntervals`
-    /// starts, and again whenever a quarter of the kept starts (at least `minimumIntervals`) are new.
+    /// starts, again whenever a quarter of the kept starts (at least `minimumIntervals`) are new while it grows, and
+    /// once full whenever all of them are new. A full series is so judged on each start once, a growing one soon
+    /// after it turns periodic.
     mutating func add(_ flow: FlowRecord, minimumIntervals: Int) -> Bool {
         // Kept sorted as they come: flows nearly always arrive in start order, so this is an append, and judging
         // needs no sort.
@@ -61,7 +64,8 @@ struct BeaconSeries: Sendable {
         count += 1
         if evidence.count < NetworkAlert.evidenceLimit { evidence.append(flow) }
         let kept = starts.count - first
-        guard kept > minimumIntervals, count - judgedAt >= Swift.max(minimumIntervals, kept / 4) else { return false }
+        let due = kept < Self.limit ? kept / 4 : kept
+        guard kept > minimumIntervals, count - judgedAt >= Swift.max(minimumIntervals, due) else { return false }
         judgedAt = count
         return true
     }
