@@ -12,10 +12,11 @@
 # does not count; each must have received every record, or the run says so.
 #
 #   Benchmarks/collector-vs-nfcapd.sh
-#   ROUNDS=500 Benchmarks/collector-vs-nfcapd.sh
+#   ROUNDS=3000 REPEATS=5 Benchmarks/collector-vs-nfcapd.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS="${ROUNDS:-200}"
+REPEATS="${REPEATS:-3}"
 DATA="${BULWARK_SHARED_DATA:-../shared/data}"
 for program in softflowd nfcapd nfdump python3; do
     command -v "$program" >/dev/null 2>&1 || [ -x "/usr/sbin/$program" ] || { echo "$program is missing (Debian softflowd, nfdump)"; exit 1; }
@@ -99,44 +100,73 @@ print(f"    sent {sequence} datagrams")
 PY
 }
 
-echo "==> replaying to nfcapd"
-nf_port="$(free_port)"
-mkdir -p "$work/nfcapd"
-"${pin_receiver[@]}" nfcapd -b 127.0.0.1 -p "$nf_port" -w "$work/nfcapd" -B 8388608 >"$work/nfcapd.log" 2>&1 &
-nfcapd_pid=$!
-pids+=("$nfcapd_pid")
-sleep 1
-replay_to "$nf_port"
-sleep 1
-# nfcapd's CPU time is read before it is stopped.
+# One repeat runs nfcapd, then ours with every rule, then ours without; REPEATS of them alternate so that a change in
+# the machine's speed (a shared VM's is large) falls on every receiver alike. Each repeat's ratios are taken against
+# that repeat's nfcapd run; the medians are the figures to quote.
 ticks="$(getconf CLK_TCK)"
-nfcapd_cpu="$(awk -v t="$ticks" '{ printf "%.3f", ($14 + $15) / t }' "/proc/$nfcapd_pid/stat")"
-kill "$nfcapd_pid"
-wait "$nfcapd_pid" 2>/dev/null || true
-nf_records="$(nfdump -R "$work/nfcapd" -I | awk -F': ' '$1 == "Flows" { print $2 }')"
-echo "nfcapd: records $nf_records cpu-seconds $nfcapd_cpu ($(grep -o 'Sequence Errors: [0-9]*' "$work/nfcapd.log" | tail -1))"
+results="$work/results"
+: >"$results"
 
-for mode in collect decode; do
-    echo "==> replaying to bulwark ($mode)"
+run_nfcapd() {
+    echo "==> replaying to nfcapd (repeat $1)"
+    local nf_port nfcapd_pid nfcapd_cpu nf_records
+    nf_port="$(free_port)"
+    rm -rf "$work/nfcapd"
+    mkdir -p "$work/nfcapd"
+    "${pin_receiver[@]}" nfcapd -b 127.0.0.1 -p "$nf_port" -w "$work/nfcapd" -B 8388608 >"$work/nfcapd.log" 2>&1 &
+    nfcapd_pid=$!
+    pids+=("$nfcapd_pid")
+    sleep 1
+    replay_to "$nf_port"
+    sleep 1
+    # nfcapd's CPU time is read before it is stopped.
+    nfcapd_cpu="$(awk -v t="$ticks" '{ printf "%.3f", ($14 + $15) / t }' "/proc/$nfcapd_pid/stat")"
+    kill "$nfcapd_pid"
+    wait "$nfcapd_pid" 2>/dev/null || true
+    nf_records="$(nfdump -R "$work/nfcapd" -I | awk -F': ' '$1 == "Flows" { print $2 }')"
+    echo "nfcapd: records $nf_records cpu-seconds $nfcapd_cpu ($(grep -o 'Sequence Errors: [0-9]*' "$work/nfcapd.log" | tail -1))"
+    echo "$1 nfcapd $nf_records $nfcapd_cpu" >>"$results"
+}
+
+run_ours() {
+    echo "==> replaying to bulwark ($2, repeat $1)"
+    local our_port ours_pid ours
     our_port="$(free_port)"
-    "${pin_receiver[@]}" "$BIN" "$mode" "$our_port" 1000000000000 >"$work/$mode.log" &
+    "${pin_receiver[@]}" "$BIN" "$2" "$our_port" 1000000000000 >"$work/$2.log" &
     ours_pid=$!
     pids+=("$ours_pid")
     sleep 1
     replay_to "$our_port"
     # Ours stops by itself 3 s after the last datagram.
     wait "$ours_pid"
-    ours="$(tail -1 "$work/$mode.log")"
-    echo "bulwark $mode: $ours"
-    our_records="$(echo "$ours" | awk '{ for (i = 1; i < NF; i++) if ($i == "records") print $(i + 1) }')"
-    our_cpu="$(echo "$ours" | awk '{ for (i = 1; i < NF; i++) if ($i == "cpu-seconds") print $(i + 1) }')"
-    python3 - "$our_records" "$our_cpu" "$nf_records" "$nfcapd_cpu" "$mode" <<'PY'
-import sys
-ours, our_cpu, theirs, their_cpu, mode = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
-if ours != theirs:
-    print(f"NOTE: the collectors received different record counts ({ours} against {theirs}): some datagrams were lost")
-a, b = ours / max(our_cpu, 1e-9), theirs / max(their_cpu, 1e-9)
-what = "every rule" if mode == "collect" else "without the rules"
-print(f"records per CPU-second ({what}): bulwark {a:,.0f} ({1e9 / a:,.0f} ns a record), nfcapd {b:,.0f} ({1e9 / b:,.0f} ns), ratio {a / b:.2f}")
-PY
+    ours="$(tail -1 "$work/$2.log")"
+    echo "bulwark $2: $ours"
+    echo "$1 $2 $(echo "$ours" | awk '{ for (i = 1; i < NF; i++) if ($i == "records") r = $(i + 1); else if ($i == "cpu-seconds") c = $(i + 1); print r, c }')" >>"$results"
+}
+
+for repeat in $(seq "$REPEATS"); do
+    run_nfcapd "$repeat"
+    run_ours "$repeat" collect
+    run_ours "$repeat" decode
 done
+
+python3 - "$results" <<'PY'
+import statistics, sys
+runs = {}
+for line in open(sys.argv[1]):
+    repeat, receiver, records, cpu = line.split()
+    runs.setdefault(receiver, {})[int(repeat)] = (int(records), float(cpu))
+expected = {records for receiver in runs.values() for records, _ in receiver.values()}
+if len(expected) != 1:
+    print(f"NOTE: the receivers did not all get every record ({sorted(expected)}): some datagrams were lost")
+rate = {name: {r: records / max(cpu, 1e-9) for r, (records, cpu) in by_repeat.items()} for name, by_repeat in runs.items()}
+names = {"nfcapd": "nfcapd (decode and store)", "collect": "bulwark collect, every rule", "decode": "bulwark, no rules"}
+print()
+print(f"{'receiver':30} {'records per CPU-second (median, range)':>46} {'ns a record':>12} {'against nfcapd (median, range)':>32}")
+for name in ("nfcapd", "collect", "decode"):
+    values = sorted(rate[name].values())
+    ratios = sorted(rate[name][r] / rate["nfcapd"][r] for r in rate[name])
+    median = statistics.median(values)
+    print(f"{names[name]:30} {median:>14,.0f} ({values[0]:,.0f}-{values[-1]:,.0f}) {1e9 / median:>12,.0f} "
+          f"{statistics.median(ratios):>12.2f} ({ratios[0]:.2f}-{ratios[-1]:.2f})")
+PY

@@ -53,10 +53,14 @@ extension FlowExportDecoder {
         }
     }
 
+    /// Makes the record's flow and hands it to `emit`; a record without addresses makes none.
     /// `boot` is the exporter's boot time (v9), for times given as its uptime.
-    func flowRecord(_ values: RecordFields, boot: Double?, exportTime: UInt32, source: FlowRecord.Source) -> FlowRecord? {
+    ///
+    /// The flow is handed over where it was made: returned as an optional, it would be copied whole (some 180 bytes)
+    /// on its way out.
+    func emitFlow(_ values: RecordFields, boot: Double?, exportTime: UInt32, source: FlowRecord.Source, emit: (FlowRecord) -> Void) {
         guard let originator = values.address(.sourceIPv4, .sourceIPv6), let responder = values.address(.destinationIPv4, .destinationIPv6) else {
-            return nil
+            return
         }
         let transport = UInt8(truncatingIfNeeded: values.number(.protocolIdentifier) ?? 0)
         var start = Double(exportTime)
@@ -82,6 +86,6 @@ extension FlowExportDecoder {
             outcome: Self.outcome(transport: transport, flags: values.number(.tcpControlBits).map { UInt8(truncatingIfNeeded: $0) }), source: source)
         record.originatorMAC = values.mac(.sourceMacAddress)
         record.responderMAC = values.mac(.postDestinationMacAddress)
-        return record
+        emit(record)
     }
 }

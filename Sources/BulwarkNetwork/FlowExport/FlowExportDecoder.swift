@@ -198,8 +198,8 @@ public struct FlowExportDecoder: Sendable {
             }
             let body = BinaryField(field.slice(at + 4, length - 4))
             switch setID {
-            case 0: readTemplates(body, domain: domain, now: exportTime, ipfix: false, options: false, place: setPlace.text)
-            case 1: readTemplates(body, domain: domain, now: exportTime, ipfix: false, options: true, place: setPlace.text)
+            case 0: readTemplates(body, domain: domain, now: exportTime, ipfix: false, options: false, place: setPlace)
+            case 1: readTemplates(body, domain: domain, now: exportTime, ipfix: false, options: true, place: setPlace)
             case 256...: readData(body, templateID: setID, domain: domain, exportTime: exportTime, place: setPlace, emit: emit)
             default: diagnostics.record(.malformedRecord, at: setPlace.text, "flowset id \(setID) is reserved")
             }
@@ -235,8 +235,8 @@ public struct FlowExportDecoder: Sendable {
             }
             let body = BinaryField(field.slice(at + 4, setLength - 4))
             switch setID {
-            case 2: readTemplates(body, domain: domain, now: exportTime, ipfix: true, options: false, place: setPlace.text)
-            case 3: readTemplates(body, domain: domain, now: exportTime, ipfix: true, options: true, place: setPlace.text)
+            case 2: readTemplates(body, domain: domain, now: exportTime, ipfix: true, options: false, place: setPlace)
+            case 3: readTemplates(body, domain: domain, now: exportTime, ipfix: true, options: true, place: setPlace)
             case 256...: readData(body, templateID: setID, domain: domain, exportTime: exportTime, place: setPlace, emit: emit)
             default: diagnostics.record(.malformedRecord, at: setPlace.text, "set id \(setID) is reserved")
             }
@@ -258,12 +258,13 @@ public struct FlowExportDecoder: Sendable {
         }
     }
 
-    private mutating func readTemplates(_ body: BinaryField, domain: Domain, now: UInt32, ipfix: Bool, options: Bool, place: String) {
+    private mutating func readTemplates(_ body: BinaryField, domain: Domain, now: UInt32, ipfix: Bool, options: Bool, place: SetPlace) {
         var at = 0
         // Padding at the end of a set is shorter than any template header.
         while body.has(at, options ? 6 : 4) {
             let id = body.u16(at)
-            let tail = place + " template \(id)"
+            // Written out only for a problem to report.
+            var tail: String { place.text + " template \(id)" }
             var fieldCount: Int
             var scopeCount = 0
             if options && !ipfix {
@@ -395,10 +396,9 @@ public struct FlowExportDecoder: Sendable {
                     continue
                 }
                 records += 1
-                let record = flowRecord(
+                emitFlow(
                     fields, boot: boot, exportTime: exportTime,
-                    source: .exportRecord(message: place.message, set: place.word, offset: place.offset, index: index))
-                if let record { emit(record) }
+                    source: .exportRecord(message: place.message, set: place.word, offset: place.offset, index: index), emit: emit)
             }
         }
     }
