@@ -251,8 +251,8 @@ extension TrafficAnalyzer {
         guard !flow.responder.isLocal, flow.responderPort != 53, flow.responderPort != 123 else { return }
         let key = BeaconKey(source: flow.originator, destination: flow.responder, port: flow.responderPort, transport: flow.transport)
         stateEvicted += Self.bound(&beacons, adding: key, limit: settings.trackedHosts)
-        // Judged while the traffic runs, so a collector raises the alert while the device is still beaconing; judging
-        // only when a quarter of the series is new keeps the sort at O(log n) a flow, amortised.
+        // Judged while the traffic runs, so a collector raises the alert while the device is still beaconing; judged
+        // only when a good part of the series is new (see `BeaconSeries.add`), at a cost of a few intervals a flow.
         if beacons[key, default: BeaconSeries()].add(flow, minimumIntervals: settings.beaconMinimumIntervals) { evaluateBeacon(key) }
     }
 
