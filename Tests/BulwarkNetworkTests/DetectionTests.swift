@@ -150,7 +150,7 @@ import Testing
             analyzer.observe(Self.flow(t, to: "198.51.100.21", port: 443))
             if raisedAfter == nil, analyzer.alertCount > 0 { raisedAfter = k }
         }
-        #expect(raisedAfter.map { $0 <= 512 } == true, "raised after \(raisedAfter.map(String.init) ?? "no") regular connections")
+        #expect(raisedAfter != nil, "not raised within 512 regular connections")
         #expect(analyzer.currentAlerts.first?.reason.contains("every 60.0 s") == true)
     }
 
